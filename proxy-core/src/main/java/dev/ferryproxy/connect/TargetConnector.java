@@ -1,0 +1,136 @@
+package dev.ferryproxy.connect;
+
+import dev.ferryproxy.codec.SocksAddress;
+import dev.ferryproxy.resolve.NameResolver;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.resolver.NoopAddressResolverGroup;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Opens the outbound connection of a CONNECT: resolves a name without blocking, then tries every
+ * address in order until one connects, each with the connect timeout.
+ *
+ * <p>The target channel is created on the client's event loop, so the relay never hands a buffer
+ * across threads. It starts with auto-read off: nothing is read from the target before the client
+ * has its success reply and the relay is in place.
+ */
+public final class TargetConnector {
+    private final NameResolver resolver;
+    private final Bootstrap template;
+
+    public TargetConnector(Class<? extends SocketChannel> socketChannelType, NameResolver resolver,
+            Duration connectTimeout, WriteBufferWaterMark waterMark) {
+        this.resolver = resolver;
+        this.template = new Bootstrap()
+                .channel(socketChannelType)
+                // Addresses are resolved before connect; Bootstrap's default resolver would block.
+                .resolver(NoopAddressResolverGroup.INSTANCE)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .handler(EmptyInitializer.INSTANCE);
+    }
+
+    /**
+     * Connects to {@code target} on {@code loop}. Cancelling the returned future abandons the
+     * attempt and closes any channel it opened.
+     */
+    public Future<Channel> connect(SocksAddress target, EventLoop loop) {
+        Promise<Channel> promise = loop.newPromise();
+        Attempts attempts = new Attempts(template.clone(loop), target.port(), promise);
+        if (target.isDomain()) {
+            resolver.resolveAll(target.host(), loop).addListener(attempts::onResolved);
+        } else {
+            attempts.start(List.of(target.inetAddress()));
+        }
+        return promise;
+    }
+
+    /** One CONNECT's walk through its resolved addresses. */
+    private static final class Attempts implements ChannelFutureListener {
+        private final Bootstrap bootstrap;
+        private final int port;
+        private final Promise<Channel> promise;
+        private List<InetAddress> addresses;
+        private int next;
+        private ChannelFuture current;
+
+        Attempts(Bootstrap bootstrap, int port, Promise<Channel> promise) {
+            this.bootstrap = bootstrap;
+            this.port = port;
+            this.promise = promise;
+            promise.addListener(done -> {
+                if (done.isCancelled() && current != null) {
+                    current.channel().close();
+                }
+            });
+        }
+
+        void onResolved(Future<? super List<InetAddress>> resolved) {
+            if (resolved.isSuccess()) {
+                @SuppressWarnings("unchecked")
+                List<InetAddress> result = (List<InetAddress>) resolved.getNow();
+                start(result);
+            } else {
+                promise.tryFailure(resolved.cause());
+            }
+        }
+
+        void start(List<InetAddress> resolved) {
+            this.addresses = resolved;
+            tryNext(null);
+        }
+
+        private void tryNext(Throwable lastFailure) {
+            if (promise.isDone()) {
+                return;
+            }
+            if (next == addresses.size()) {
+                promise.tryFailure(lastFailure != null ? lastFailure : new UnknownHostException("no addresses"));
+                return;
+            }
+            current = bootstrap.connect(new InetSocketAddress(addresses.get(next++), port));
+            current.addListener(this);
+        }
+
+        @Override
+        public void operationComplete(ChannelFuture attempt) {
+            if (attempt.isSuccess()) {
+                if (!promise.trySuccess(attempt.channel())) {
+                    attempt.channel().close();
+                }
+            } else {
+                tryNext(attempt.cause());
+            }
+        }
+    }
+
+    /** The target pipeline stays empty until the relay joins it. */
+    @Sharable
+    private static final class EmptyInitializer extends ChannelInitializer<Channel> {
+        static final EmptyInitializer INSTANCE = new EmptyInitializer();
+
+        @Override
+        protected void initChannel(Channel ch) {
+            // nothing: the relay handler is added once the client has its reply
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.ferryproxy.handshake;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Closes a connection whose handshake is not complete within a deadline: a total, not an idle,
+ * timeout, so a client that trickles one byte at a time cannot hold a connection open. The
+ * handshake handler removes this handler once it has the client's request.
+ */
+public final class HandshakeTimeoutHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(HandshakeTimeoutHandler.class);
+
+    private final long timeoutNanos;
+    private ScheduledFuture<?> deadline;
+
+    public HandshakeTimeoutHandler(Duration timeout) {
+        this.timeoutNanos = timeout.toNanos();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            schedule(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        schedule(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void schedule(ChannelHandlerContext ctx) {
+        if (deadline == null) {
+            deadline = ctx.executor().schedule(() -> expire(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void expire(ChannelHandlerContext ctx) {
+        if (ctx.channel().isOpen()) {
+            log.debug("handshake from {} not complete after {} ms, closing", ctx.channel().remoteAddress(),
+                    TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+    }
+}

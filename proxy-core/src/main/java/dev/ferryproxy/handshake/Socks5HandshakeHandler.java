@@ -1,0 +1,76 @@
+package dev.ferryproxy.handshake;
+
+import dev.ferryproxy.codec.SocksVersion;
+import dev.ferryproxy.codec.v5.Socks5AuthMethod;
+import dev.ferryproxy.codec.v5.Socks5CommandRequest;
+import dev.ferryproxy.codec.v5.Socks5CommandRequestDecoder;
+import dev.ferryproxy.codec.v5.Socks5CommandResponse;
+import dev.ferryproxy.codec.v5.Socks5CommandStatus;
+import dev.ferryproxy.codec.v5.Socks5CommandType;
+import dev.ferryproxy.codec.v5.Socks5InitialRequest;
+import dev.ferryproxy.codec.v5.Socks5InitialResponse;
+import dev.ferryproxy.command.Socks5CommandReplies;
+import dev.ferryproxy.connect.ConnectCommandHandler;
+import dev.ferryproxy.internal.PipelineNames;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SOCKS5 handshake of one connection: method selection, then the request, then hand-off to
+ * the command's handler.
+ *
+ * <p>Method selection looks at every method the client offers, in any order. Until
+ * authentication is configured (a later step) the only method served is 0x00; a client that does
+ * not offer it gets 0xFF and is closed.
+ */
+public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(Socks5HandshakeHandler.class);
+
+    private final ProxyServices services;
+
+    public Socks5HandshakeHandler(ProxyServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Socks5InitialRequest) {
+            onGreeting(ctx, (Socks5InitialRequest) msg);
+        } else if (msg instanceof Socks5CommandRequest) {
+            onRequest(ctx, (Socks5CommandRequest) msg);
+        } else {
+            // The decoders hold back every byte they do not decode; anything else is a wiring bug.
+            ReferenceCountUtil.release(msg);
+            throw new IllegalStateException("unexpected message in a SOCKS5 handshake: " + msg.getClass().getName());
+        }
+    }
+
+    private void onGreeting(ChannelHandlerContext ctx, Socks5InitialRequest greeting) {
+        if (!greeting.offers(Socks5AuthMethod.NO_AUTH)) {
+            log.debug("SOCKS5 client {} offers no acceptable method: {}", ctx.channel().remoteAddress(), greeting.methods());
+            HandshakeFailures.replyAndClose(ctx, Socks5InitialResponse.NO_ACCEPTABLE_METHOD);
+            return;
+        }
+        ctx.pipeline().replace(PipelineNames.DECODER, PipelineNames.DECODER, new Socks5CommandRequestDecoder());
+        ctx.writeAndFlush(Socks5InitialResponse.NO_AUTH);
+    }
+
+    private void onRequest(ChannelHandlerContext ctx, Socks5CommandRequest request) {
+        ctx.pipeline().remove(PipelineNames.HANDSHAKE_TIMEOUT);
+        if (Socks5CommandType.CONNECT.equals(request.type())) {
+            ctx.pipeline().replace(this, PipelineNames.COMMAND,
+                    new ConnectCommandHandler(request.dst(), Socks5CommandReplies.INSTANCE, services.connector()));
+            return;
+        }
+        log.debug("SOCKS5 client {} asked for unsupported command {}", ctx.channel().remoteAddress(), request.type());
+        HandshakeFailures.replyAndClose(ctx, Socks5CommandResponse.failure(Socks5CommandStatus.COMMAND_UNSUPPORTED));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        HandshakeFailures.fail(ctx, SocksVersion.SOCKS5, cause);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.ferryproxy.server;
+
+import dev.ferryproxy.connect.TargetConnector;
+import dev.ferryproxy.handshake.ProxyServices;
+import dev.ferryproxy.resolve.DnsResolver;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running SOCKS4/4a/5 server: one acceptor thread, a worker event loop per core, and one
+ * listening socket per configured address. Each client's target connection runs on the
+ * client's own event loop.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private final Transport transport;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final DnsResolver resolver;
+    private final ChannelGroup listenerChannels = new DefaultChannelGroup("listeners", GlobalEventExecutor.INSTANCE);
+    private final List<InetSocketAddress> boundAddresses;
+
+    private ProxyServer(ProxyServerConfig config) throws IOException {
+        this.transport = Transport.select(config.transport());
+        this.acceptors = transport.newEventLoopGroup(1);
+        this.workers = transport.newEventLoopGroup(
+                config.workerThreads() > 0 ? config.workerThreads() : Runtime.getRuntime().availableProcessors());
+        this.resolver = new DnsResolver(transport.datagramChannelType(), transport.socketChannelType(),
+                config.dnsServers(), config.dnsQueryTimeout());
+        WriteBufferWaterMark waterMark = new WriteBufferWaterMark(
+                config.writeBufferLowWaterMarkBytes(), config.writeBufferHighWaterMarkBytes());
+        TargetConnector connector = new TargetConnector(transport.socketChannelType(), resolver,
+                config.connectTimeout(), waterMark);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(acceptors, workers)
+                .channel(transport.serverChannelType())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childHandler(new ProxyChannelInitializer(config.handshakeTimeout(), new ProxyServices(connector)));
+        List<InetSocketAddress> bound = new ArrayList<>();
+        try {
+            for (InetSocketAddress address : config.listeners()) {
+                Channel listener = bind(bootstrap, address);
+                listenerChannels.add(listener);
+                bound.add((InetSocketAddress) listener.localAddress());
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        this.boundAddresses = Collections.unmodifiableList(bound);
+    }
+
+    private static Channel bind(ServerBootstrap bootstrap, InetSocketAddress address) throws IOException {
+        ChannelFuture bound = bootstrap.bind(address).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            throw new IOException("cannot listen on " + NetUtil.toSocketAddressString(address) + ": "
+                    + bound.cause().getMessage(), bound.cause());
+        }
+        return bound.channel();
+    }
+
+    /**
+     * Binds every listener and starts serving.
+     *
+     * @throws IOException when a listener cannot bind (the cause says which address and why);
+     *     nothing is left running then
+     */
+    public static ProxyServer start(ProxyServerConfig config) throws IOException {
+        return new ProxyServer(config);
+    }
+
+    /** The addresses actually listened on, with the ports the system chose for port 0. */
+    public List<InetSocketAddress> boundAddresses() {
+        return boundAddresses;
+    }
+
+    /** The first listener's address. */
+    public InetSocketAddress address() {
+        return boundAddresses.get(0);
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    /** Stops accepting, closes every connection and releases the event loops and resolver. */
+    @Override
+    public void close() {
+        listenerChannels.close().awaitUninterruptibly();
+        resolver.close();
+        workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
+        acceptors.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}
