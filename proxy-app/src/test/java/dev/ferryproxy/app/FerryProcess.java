@@ -1,0 +1,147 @@
+package dev.ferryproxy.app;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The real {@code ferry} program in its own process, as an operator runs it: started from the
+ * shaded jar (or the ./ferry launcher), its output collected line by line.
+ */
+final class FerryProcess implements AutoCloseable {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private final Process process;
+    private final List<String> stdout = new CopyOnWriteArrayList<>();
+    private final List<String> stderr = new CopyOnWriteArrayList<>();
+    private final Thread stdoutReader;
+    private final Thread stderrReader;
+
+    private FerryProcess(List<String> command) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        this.process = builder.start();
+        this.stdoutReader = collect(process.getInputStream(), stdout, "ferry-stdout");
+        this.stderrReader = collect(process.getErrorStream(), stderr, "ferry-stderr");
+    }
+
+    /** {@code java -jar ferry.jar ARGS}. */
+    static FerryProcess startJar(String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-jar");
+        command.add(jar().toString());
+        command.addAll(List.of(args));
+        return new FerryProcess(command);
+    }
+
+    /** {@code ./ferry ARGS} from the repository root. */
+    static FerryProcess startLauncher(String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("ferry.launcher", "../ferry")).toAbsolutePath().normalize().toString());
+        command.addAll(List.of(args));
+        return new FerryProcess(command);
+    }
+
+    static Path jar() {
+        Path jar = Path.of(System.getProperty("ferry.jar", "target/ferry.jar"));
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the *IT tests with mvn verify, after package");
+        }
+        return jar;
+    }
+
+    private static Thread collect(InputStream stream, List<String> lines, String name) {
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    lines.add(line);
+                    synchronized (lines) {
+                        lines.notifyAll();
+                    }
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        }, name);
+        reader.setDaemon(true);
+        reader.start();
+        return reader;
+    }
+
+    /** Waits for a stdout line matching {@code regex}; returns its match. */
+    Matcher awaitStdout(String regex) throws InterruptedException {
+        Pattern pattern = Pattern.compile(regex);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        synchronized (stdout) {
+            while (true) {
+                for (String line : stdout) {
+                    Matcher m = pattern.matcher(line);
+                    if (m.find()) {
+                        return m;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !process.isAlive() && !stdoutReader.isAlive()) {
+                    throw new AssertionError("no stdout line matching /" + regex + "/ ; stdout: " + stdout
+                            + " stderr: " + stderr);
+                }
+                stdout.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        }
+    }
+
+    /** Waits for the process to end (bounded) and for its output to be read; returns the exit code. */
+    int awaitExit() throws InterruptedException {
+        if (!process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("ferry did not exit; stdout: " + stdout + " stderr: " + stderr);
+        }
+        stdoutReader.join(WAIT.toMillis());
+        stderrReader.join(WAIT.toMillis());
+        return process.exitValue();
+    }
+
+    /**
+     * Sends SIGTERM, as a container runtime or systemd does. Not {@link Process#destroy()}: that
+     * also closes our end of the pipes, and the last lines the server logs would be lost.
+     */
+    void terminate() throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill -TERM " + process.pid() + " failed");
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    String stdout() {
+        return String.join("\n", stdout);
+    }
+
+    String stderr() {
+        return String.join("\n", stderr);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+}
