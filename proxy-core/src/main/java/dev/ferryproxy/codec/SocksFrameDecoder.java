@@ -2,6 +2,7 @@ package dev.ferryproxy.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
 import java.util.List;
@@ -15,6 +16,9 @@ import java.util.List;
  * receives them (Netty forwards a removed decoder's leftover bytes to the next handler), so a
  * pipelined request, or payload sent before the reply, is never lost. After a protocol fault
  * every further byte is discarded.
+ *
+ * <p>When the client's input ends after the frame (request, payload, FIN all sent at once), the
+ * held bytes are kept too: Netty's decoder would release them on input shutdown.
  */
 public abstract class SocksFrameDecoder extends ByteToMessageDecoder {
     private enum State { AWAITING_FRAME, DONE, FAILED }
@@ -45,6 +49,15 @@ public abstract class SocksFrameDecoder extends ByteToMessageDecoder {
                 // DONE: keep the bytes for whoever comes after this decoder.
                 break;
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (state == State.DONE && evt instanceof ChannelInputShutdownEvent) {
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     /**

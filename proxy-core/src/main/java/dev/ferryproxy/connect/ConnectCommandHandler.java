@@ -9,6 +9,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,20 +75,28 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
 
     private static void startRelay(Channel client, Channel outbound) {
         RelayHandler.join(client, outbound, PipelineNames.RELAY);
+        // Both removals hand what was held back (client payload, early target bytes) to the relays.
         PipelineNames.removeHandshakeHandlers(client.pipeline());
-        if (!outbound.isActive()) {
-            // The target hung up while the reply was on its way; the relay's close path cannot see that.
+        PipelineNames.removeIfPresent(outbound.pipeline(), PipelineNames.EARLY_INBOUND);
+        if (!client.isActive() || !outbound.isActive()) {
+            // A side hung up while the reply was on its way: its inactive event came before the relay.
             client.close();
+            outbound.close();
             return;
         }
-        client.config().setAutoRead(true);
-        outbound.config().setAutoRead(true);
+        if (((DuplexChannel) client).isInputShutdown()) {
+            // The client's EOF came while the target was dialled; the relay must pass it on.
+            client.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        }
+        RelayHandler.setReading(client, true);
+        RelayHandler.setReading(outbound, true);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (connecting != null) {
-            connecting.cancel(false);
+        // Still in the pipeline, so the relay has not started: abandon or close the target.
+        if (connecting != null && !connecting.cancel(false) && connecting.isSuccess()) {
+            connecting.getNow().close();
         }
         ctx.fireChannelInactive();
     }

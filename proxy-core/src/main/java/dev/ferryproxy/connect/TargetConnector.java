@@ -1,6 +1,8 @@
 package dev.ferryproxy.connect;
 
 import dev.ferryproxy.codec.SocksAddress;
+import dev.ferryproxy.internal.PipelineNames;
+import dev.ferryproxy.relay.EarlyInboundHolder;
 import dev.ferryproxy.resolve.NameResolver;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -46,7 +48,7 @@ public final class TargetConnector {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .handler(EmptyInitializer.INSTANCE);
+                .handler(TargetInitializer.INSTANCE);
     }
 
     /**
@@ -123,14 +125,14 @@ public final class TargetConnector {
         }
     }
 
-    /** The target pipeline stays empty until the relay joins it. */
+    /** Until the relay joins it, the target pipeline holds whatever arrives early. */
     @Sharable
-    private static final class EmptyInitializer extends ChannelInitializer<Channel> {
-        static final EmptyInitializer INSTANCE = new EmptyInitializer();
+    private static final class TargetInitializer extends ChannelInitializer<Channel> {
+        static final TargetInitializer INSTANCE = new TargetInitializer();
 
         @Override
         protected void initChannel(Channel ch) {
-            // nothing: the relay handler is added once the client has its reply
+            ch.pipeline().addLast(PipelineNames.EARLY_INBOUND, new EarlyInboundHolder());
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.ferryproxy.handshake;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,9 +11,10 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Closes a connection whose handshake is not complete within a deadline: a total, not an idle,
- * timeout, so a client that trickles one byte at a time cannot hold a connection open. The
- * handshake handler removes this handler once it has the client's request.
+ * Closes a connection whose handshake cannot complete: when its deadline passes (a total, not an
+ * idle, timeout, so a client that trickles one byte at a time cannot hold a connection open), or
+ * when the client's input ends first. The handshake handler removes this handler once it has the
+ * client's request.
  */
 public final class HandshakeTimeoutHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(HandshakeTimeoutHandler.class);
@@ -49,6 +51,17 @@ public final class HandshakeTimeoutHandler extends ChannelInboundHandlerAdapter 
                     TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
             ctx.close();
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // Still here, so the request is incomplete, and no more bytes can come to complete it.
+            log.debug("client {} ended its output before completing the handshake, closing", ctx.channel().remoteAddress());
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

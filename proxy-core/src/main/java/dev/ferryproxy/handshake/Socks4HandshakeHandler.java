@@ -30,7 +30,7 @@ public final class Socks4HandshakeHandler extends ChannelInboundHandlerAdapter {
             throw new IllegalStateException("unexpected message in a SOCKS4 handshake: " + msg.getClass().getName());
         }
         Socks4CommandRequest request = (Socks4CommandRequest) msg;
-        ctx.pipeline().remove(PipelineNames.HANDSHAKE_TIMEOUT);
+        PipelineNames.removeIfPresent(ctx.pipeline(), PipelineNames.HANDSHAKE_TIMEOUT);
         if (request.type() == Socks4CommandType.CONNECT) {
             ctx.pipeline().replace(this, PipelineNames.COMMAND,
                     new ConnectCommandHandler(request.dst(), Socks4CommandReplies.INSTANCE, services.connector()));

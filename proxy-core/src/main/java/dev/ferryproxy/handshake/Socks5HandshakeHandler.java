@@ -59,7 +59,7 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onRequest(ChannelHandlerContext ctx, Socks5CommandRequest request) {
-        ctx.pipeline().remove(PipelineNames.HANDSHAKE_TIMEOUT);
+        PipelineNames.removeIfPresent(ctx.pipeline(), PipelineNames.HANDSHAKE_TIMEOUT);
         if (Socks5CommandType.CONNECT.equals(request.type())) {
             ctx.pipeline().replace(this, PipelineNames.COMMAND,
                     new ConnectCommandHandler(request.dst(), Socks5CommandReplies.INSTANCE, services.connector()));

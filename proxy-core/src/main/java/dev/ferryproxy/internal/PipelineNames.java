@@ -17,6 +17,9 @@ import io.netty.channel.ChannelPipeline;
  *   all of the above leave the pipeline when the tunnel is up, and then there is only
  * relay             RelayHandler              (on the target channel too)
  * </pre>
+ *
+ * <p>The target channel's pipeline holds {@code earlyInbound} (EarlyInboundHolder) from connect
+ * until the relay joins it, then only {@code relay}.
  */
 public final class PipelineNames {
     public static final String HANDSHAKE_TIMEOUT = "handshakeTimeout";
@@ -26,6 +29,7 @@ public final class PipelineNames {
     public static final String HANDSHAKE = "handshake";
     public static final String COMMAND = "command";
     public static final String RELAY = "relay";
+    public static final String EARLY_INBOUND = "earlyInbound";
 
     private PipelineNames() {
     }
@@ -44,7 +48,8 @@ public final class PipelineNames {
         removeIfPresent(pipeline, DECODER);
     }
 
-    private static void removeIfPresent(ChannelPipeline pipeline, String name) {
+    /** Removes the named handler if the pipeline still has it. */
+    public static void removeIfPresent(ChannelPipeline pipeline, String name) {
         if (pipeline.context(name) != null) {
             pipeline.remove(name);
         }

@@ -52,8 +52,19 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // Our outbound buffer filled (or drained): stop (or resume) reading what fills it.
-        peer.config().setAutoRead(ctx.channel().isWritable());
+        setReading(peer, ctx.channel().isWritable());
         ctx.fireChannelWritabilityChanged();
+    }
+
+    /**
+     * Turns a channel's reading on or off. A channel whose input has ended is left alone: there is
+     * nothing more to read, and asking epoll to watch it for input again fails.
+     */
+    public static void setReading(Channel channel, boolean reading) {
+        if (reading && channel instanceof DuplexChannel && ((DuplexChannel) channel).isInputShutdown()) {
+            return;
+        }
+        channel.config().setAutoRead(reading);
     }
 
     @Override
