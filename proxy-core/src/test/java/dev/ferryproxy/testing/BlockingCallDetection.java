@@ -1,0 +1,61 @@
+package dev.ferryproxy.testing;
+
+import java.util.ArrayList;
+import java.util.List;
+import reactor.blockhound.BlockHound;
+import reactor.blockhound.BlockingOperationError;
+
+/**
+ * Makes a blocking call on a Netty event loop fail the test. BlockHound instruments the JDK's
+ * blocking methods; Netty's own integration (found on the class path) marks its event-loop
+ * threads as threads that must not block. A blocking call there is recorded here and also thrown
+ * into the event loop, so the connection that made it fails too.
+ *
+ * <p>Logging is allowed to block: the tests log to a console appender. The server's own logging
+ * set-up hands events to an asynchronous appender.
+ */
+public final class BlockingCallDetection {
+    private static final List<String> VIOLATIONS = new ArrayList<>();
+    private static boolean installed;
+
+    private BlockingCallDetection() {
+    }
+
+    public static synchronized void install() {
+        if (installed) {
+            return;
+        }
+        installed = true;
+        BlockHound.install(builder -> builder
+                .allowBlockingCallsInside("ch.qos.logback.classic.Logger", "callAppenders")
+                .blockingMethodCallback(method -> {
+                    BlockingOperationError error = new BlockingOperationError(method);
+                    record(method + " on " + Thread.currentThread().getName() + "\n" + stackTrace(error));
+                    throw error;
+                }));
+    }
+
+    /** Throws if any event loop made a blocking call since the last check. */
+    public static void assertNoBlockingCalls() {
+        List<String> seen;
+        synchronized (BlockingCallDetection.class) {
+            seen = new ArrayList<>(VIOLATIONS);
+            VIOLATIONS.clear();
+        }
+        if (!seen.isEmpty()) {
+            throw new AssertionError("blocking call(s) on an event loop:\n" + String.join("\n\n", seen));
+        }
+    }
+
+    private static synchronized void record(String violation) {
+        VIOLATIONS.add(violation);
+    }
+
+    private static String stackTrace(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        for (StackTraceElement frame : t.getStackTrace()) {
+            sb.append("\tat ").append(frame).append('\n');
+        }
+        return sb.toString();
+    }
+}
