@@ -20,12 +20,19 @@ public final class Socks5UdpDatagram extends DefaultByteBufHolder {
      * @param data the payload, whose ownership passes to this datagram
      */
     public Socks5UdpDatagram(int frag, SocksAddress address, ByteBuf data) {
-        super(data);
-        if (frag < 0 || frag > 0xFF) {
+        super(checkArguments(frag, address, data));
+        this.frag = frag;
+        this.address = address;
+    }
+
+    /** Validates before the data is taken over; on a bad argument the data is released, as ownership passed. */
+    private static ByteBuf checkArguments(int frag, SocksAddress address, ByteBuf data) {
+        if (frag < 0 || frag > 0xFF || address == null) {
+            data.release();
+            Objects.requireNonNull(address, "address");
             throw new IllegalArgumentException("frag: " + frag + " (expected: 0-255)");
         }
-        this.frag = frag;
-        this.address = Objects.requireNonNull(address, "address");
+        return data;
     }
 
     public int frag() {
@@ -39,6 +46,30 @@ public final class Socks5UdpDatagram extends DefaultByteBufHolder {
     @Override
     public Socks5UdpDatagram replace(ByteBuf content) {
         return new Socks5UdpDatagram(frag, address, content);
+    }
+
+    @Override
+    public Socks5UdpDatagram retain() {
+        super.retain();
+        return this;
+    }
+
+    @Override
+    public Socks5UdpDatagram retain(int increment) {
+        super.retain(increment);
+        return this;
+    }
+
+    @Override
+    public Socks5UdpDatagram touch() {
+        super.touch();
+        return this;
+    }
+
+    @Override
+    public Socks5UdpDatagram touch(Object hint) {
+        super.touch(hint);
+        return this;
     }
 
     @Override
