@@ -5,6 +5,7 @@ import dev.ferryproxy.internal.PipelineNames;
 import dev.ferryproxy.relay.EarlyInboundHolder;
 import dev.ferryproxy.resolve.NameResolver;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -48,6 +49,9 @@ public final class TargetConnector {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                // The allocator ProxyServer gives client channels; without it Netty's default (adaptive)
+                // allocator would hold every byte read from targets, outside the server's pool and its metrics.
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .handler(TargetInitializer.INSTANCE);
     }
 

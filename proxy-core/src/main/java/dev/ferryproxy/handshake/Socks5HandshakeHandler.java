@@ -54,8 +54,10 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
             HandshakeFailures.replyAndClose(ctx, Socks5InitialResponse.NO_ACCEPTABLE_METHOD);
             return;
         }
-        ctx.pipeline().replace(PipelineNames.DECODER, PipelineNames.DECODER, new Socks5CommandRequestDecoder());
+        // Reply first: the replace hands a pipelined request to the new decoder at once, and its
+        // answer (a failure can be written right away) must not overtake the method selection.
         ctx.writeAndFlush(Socks5InitialResponse.NO_AUTH);
+        ctx.pipeline().replace(PipelineNames.DECODER, PipelineNames.DECODER, new Socks5CommandRequestDecoder());
     }
 
     private void onRequest(ChannelHandlerContext ctx, Socks5CommandRequest request) {

@@ -5,7 +5,6 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -62,7 +61,8 @@ public final class Transport {
     }
 
     private static Transport epoll() {
-        return new Transport("epoll", EpollIoHandler::newFactory,
+        // Netty's epoll handler, with the fix for its half-close defect (see the factory's Javadoc).
+        return new Transport("epoll", EpollKeepRegisteredIoHandlerFactory::new,
                 EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class);
     }
 

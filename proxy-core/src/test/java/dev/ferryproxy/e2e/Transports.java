@@ -1,0 +1,20 @@
+package dev.ferryproxy.e2e;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ferryproxy.server.Transport;
+import dev.ferryproxy.server.TransportKind;
+
+/** Which transports an end-to-end test can run on here. */
+final class Transports {
+    private Transports() {
+    }
+
+    /** Skips the test where {@code kind} cannot load (EPOLL off Linux). */
+    static void assumeAvailable(TransportKind kind) {
+        if (kind == TransportKind.EPOLL) {
+            assumeTrue(Transport.epollUnavailabilityCause() == null,
+                    () -> "epoll unavailable: " + Transport.epollUnavailabilityCause());
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.ferryproxy.testing;
+
+import dev.ferryproxy.server.ProxyServer;
+import dev.ferryproxy.server.ProxyServerConfig;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * A {@link ProxyServer} running in-process on 127.0.0.1 and an ephemeral port, asking only the
+ * given DNS server (never the machine's). Close it to stop the server.
+ */
+public final class RunningProxy implements AutoCloseable {
+    private final ProxyServer server;
+
+    private RunningProxy(ProxyServer server) {
+        this.server = server;
+    }
+
+    /** Starts a server with the defaults, short DNS and connect timeouts, and {@code dnsServer}. */
+    public static RunningProxy start(InetSocketAddress dnsServer) throws IOException {
+        return start(dnsServer, UnaryOperator.identity());
+    }
+
+    /** Like {@link #start(InetSocketAddress)}, with {@code customizer} applied to the builder last. */
+    public static RunningProxy start(InetSocketAddress dnsServer, UnaryOperator<ProxyServerConfig.Builder> customizer)
+            throws IOException {
+        ProxyServerConfig.Builder builder = ProxyServerConfig.builder()
+                .listen(new InetSocketAddress(Loopback.IPV4, 0))
+                .dnsServers(List.of(dnsServer))
+                .dnsQueryTimeout(Duration.ofSeconds(2))
+                .connectTimeout(Duration.ofSeconds(5));
+        return new RunningProxy(ProxyServer.start(customizer.apply(builder).build()));
+    }
+
+    public ProxyServer server() {
+        return server;
+    }
+
+    /** The proxy's listening address (127.0.0.1 and its port). */
+    public InetSocketAddress address() {
+        return server.address();
+    }
+
+    /** {@code 127.0.0.1:port}, as curl's proxy options take it. */
+    public String hostAndPort() {
+        return address().getAddress().getHostAddress() + ":" + address().getPort();
+    }
+
+    /** A {@code java.net.Proxy} of type SOCKS pointing at this server. */
+    public Proxy jdkProxy() {
+        return new Proxy(Proxy.Type.SOCKS, address());
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
