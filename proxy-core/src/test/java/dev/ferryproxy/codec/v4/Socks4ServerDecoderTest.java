@@ -7,7 +7,6 @@ import static dev.ferryproxy.codec.CodecTestSupport.decode;
 import static dev.ferryproxy.codec.CodecTestSupport.filled;
 import static dev.ferryproxy.codec.CodecTestSupport.hex;
 import static dev.ferryproxy.codec.CodecTestSupport.latin1;
-import static dev.ferryproxy.codec.CodecTestSupport.oneBytePerChunk;
 import static dev.ferryproxy.codec.CodecTestSupport.range;
 import static dev.ferryproxy.codec.CodecTestSupport.readableBytesOf;
 import static dev.ferryproxy.codec.CodecTestSupport.splitAt;
@@ -17,6 +16,7 @@ import static dev.ferryproxy.codec.SocksFrames.socks4a;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ferryproxy.codec.FramingContract;
 import dev.ferryproxy.codec.CodecTestSupport.DecodeOutcome;
 import dev.ferryproxy.codec.SocksAddress;
 import dev.ferryproxy.codec.SocksAddressType;
@@ -98,36 +98,17 @@ class Socks4ServerDecoderTest {
 
     @Test
     void decodesEveryFrameSplitAtEveryByteBoundary() {
-        for (byte[] frame : VALID_FRAMES) {
-            Socks4CommandRequest expected = decodeWhole(frame);
-            for (int cut = 1; cut < frame.length; cut++) {
-                DecodeOutcome outcome = decode(new Socks4ServerDecoder(), splitAt(frame, cut));
-                assertThat(outcome.single(Socks4CommandRequest.class)).as("cut at %d of %s", cut, hex(frame))
-                        .isEqualTo(expected);
-                assertThat(outcome.messageChunks).containsExactly(1);
-                assertThat(outcome.leftover()).isEmpty();
-            }
-        }
+        FramingContract.assertDecodesTheSameSplitAtEveryBoundary(Socks4ServerDecoder::new, Socks4CommandRequest.class, VALID_FRAMES);
     }
 
     @Test
     void decodesEveryFrameOneBytePerWriteOnlyAfterItsLastByte() {
-        for (byte[] frame : VALID_FRAMES) {
-            DecodeOutcome outcome = decode(new Socks4ServerDecoder(), oneBytePerChunk(frame));
-            assertThat(outcome.single(Socks4CommandRequest.class)).isEqualTo(decodeWhole(frame));
-            assertThat(outcome.messageChunks).as("emitted on the last byte").containsExactly(frame.length - 1);
-            assertThat(outcome.leftover()).isEmpty();
-        }
+        FramingContract.assertDecodesOnTheLastByteOneBytePerWrite(Socks4ServerDecoder::new, Socks4CommandRequest.class, VALID_FRAMES);
     }
 
     @Test
     void everyStrictPrefixIsIncompleteAndHeldWhole() {
-        for (byte[] frame : VALID_FRAMES) {
-            for (int length = 0; length < frame.length; length++) {
-                byte[] prefix = range(frame, 0, length);
-                decode(new Socks4ServerDecoder(), prefix).assertIncomplete(prefix);
-            }
-        }
+        FramingContract.assertEveryStrictPrefixIsIncompleteAndHeldWhole(Socks4ServerDecoder::new, VALID_FRAMES);
     }
 
     @Test

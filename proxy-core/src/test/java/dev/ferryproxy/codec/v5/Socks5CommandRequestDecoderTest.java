@@ -21,6 +21,7 @@ import static dev.ferryproxy.codec.SocksFrames.commandIpv6;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ferryproxy.codec.FramingContract;
 import dev.ferryproxy.codec.CodecTestSupport.DecodeOutcome;
 import dev.ferryproxy.codec.SocksAddress;
 import dev.ferryproxy.codec.SocksAddressType;
@@ -205,35 +206,17 @@ class Socks5CommandRequestDecoderTest {
 
     @Test
     void decodesEveryFrameSplitAtEveryByteBoundary() {
-        for (byte[] frame : VALID_FRAMES) {
-            Socks5CommandRequest expected = decodeWhole(frame);
-            for (int cut = 1; cut < frame.length; cut++) {
-                DecodeOutcome outcome = decode(new Socks5CommandRequestDecoder(), splitAt(frame, cut));
-                assertThat(outcome.single(Socks5CommandRequest.class)).as("cut at %d of %s", cut, hex(frame))
-                        .isEqualTo(expected);
-                assertThat(outcome.messageChunks).containsExactly(1);
-                assertThat(outcome.leftover()).isEmpty();
-            }
-        }
+        FramingContract.assertDecodesTheSameSplitAtEveryBoundary(Socks5CommandRequestDecoder::new, Socks5CommandRequest.class, VALID_FRAMES);
     }
 
     @Test
     void decodesEveryFrameOneBytePerWriteOnlyAfterItsLastByte() {
-        for (byte[] frame : VALID_FRAMES) {
-            DecodeOutcome outcome = decode(new Socks5CommandRequestDecoder(), oneBytePerChunk(frame));
-            assertThat(outcome.single(Socks5CommandRequest.class)).isEqualTo(decodeWhole(frame));
-            assertThat(outcome.messageChunks).containsExactly(frame.length - 1);
-        }
+        FramingContract.assertDecodesOnTheLastByteOneBytePerWrite(Socks5CommandRequestDecoder::new, Socks5CommandRequest.class, VALID_FRAMES);
     }
 
     @Test
     void everyStrictPrefixIsIncompleteAndHeldWhole() {
-        for (byte[] frame : VALID_FRAMES) {
-            for (int length = 0; length < frame.length; length++) {
-                byte[] prefix = range(frame, 0, length);
-                decode(new Socks5CommandRequestDecoder(), prefix).assertIncomplete(prefix);
-            }
-        }
+        FramingContract.assertEveryStrictPrefixIsIncompleteAndHeldWhole(Socks5CommandRequestDecoder::new, VALID_FRAMES);
     }
 
     @Test

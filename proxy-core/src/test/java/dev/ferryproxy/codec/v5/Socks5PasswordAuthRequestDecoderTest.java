@@ -7,14 +7,13 @@ import static dev.ferryproxy.codec.CodecTestSupport.decode;
 import static dev.ferryproxy.codec.CodecTestSupport.filled;
 import static dev.ferryproxy.codec.CodecTestSupport.hex;
 import static dev.ferryproxy.codec.CodecTestSupport.latin1;
-import static dev.ferryproxy.codec.CodecTestSupport.oneBytePerChunk;
-import static dev.ferryproxy.codec.CodecTestSupport.range;
 import static dev.ferryproxy.codec.CodecTestSupport.splitAt;
 import static dev.ferryproxy.codec.SocksFrames.commandDomain;
 import static dev.ferryproxy.codec.SocksFrames.passwordAuth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ferryproxy.codec.FramingContract;
 import dev.ferryproxy.codec.CodecTestSupport.DecodeOutcome;
 import dev.ferryproxy.codec.SocksProtocolException;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -86,35 +85,17 @@ class Socks5PasswordAuthRequestDecoderTest {
 
     @Test
     void decodesEveryFrameSplitAtEveryByteBoundary() {
-        for (byte[] frame : VALID_FRAMES) {
-            Socks5PasswordAuthRequest expected = decodeWhole(frame);
-            for (int cut = 1; cut < frame.length; cut++) {
-                DecodeOutcome outcome = decode(new Socks5PasswordAuthRequestDecoder(), splitAt(frame, cut));
-                assertThat(outcome.single(Socks5PasswordAuthRequest.class)).as("cut at %d of %s", cut, hex(frame))
-                        .isEqualTo(expected);
-                assertThat(outcome.messageChunks).containsExactly(1);
-                assertThat(outcome.leftover()).isEmpty();
-            }
-        }
+        FramingContract.assertDecodesTheSameSplitAtEveryBoundary(Socks5PasswordAuthRequestDecoder::new, Socks5PasswordAuthRequest.class, VALID_FRAMES);
     }
 
     @Test
     void decodesEveryFrameOneBytePerWriteOnlyAfterItsLastByte() {
-        for (byte[] frame : VALID_FRAMES) {
-            DecodeOutcome outcome = decode(new Socks5PasswordAuthRequestDecoder(), oneBytePerChunk(frame));
-            assertThat(outcome.single(Socks5PasswordAuthRequest.class)).isEqualTo(decodeWhole(frame));
-            assertThat(outcome.messageChunks).containsExactly(frame.length - 1);
-        }
+        FramingContract.assertDecodesOnTheLastByteOneBytePerWrite(Socks5PasswordAuthRequestDecoder::new, Socks5PasswordAuthRequest.class, VALID_FRAMES);
     }
 
     @Test
     void everyStrictPrefixIsIncompleteAndHeldWhole() {
-        for (byte[] frame : VALID_FRAMES) {
-            for (int length = 0; length < frame.length; length++) {
-                byte[] prefix = range(frame, 0, length);
-                decode(new Socks5PasswordAuthRequestDecoder(), prefix).assertIncomplete(prefix);
-            }
-        }
+        FramingContract.assertEveryStrictPrefixIsIncompleteAndHeldWhole(Socks5PasswordAuthRequestDecoder::new, VALID_FRAMES);
     }
 
     @Test
