@@ -4,11 +4,11 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 
 /** Parses durations the way operators write them: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, or ISO-8601 {@code PT10S}. */
-final class Durations {
+public final class Durations {
     private Durations() {
     }
 
-    static Duration parse(String text) {
+    public static Duration parse(String text) {
         String t = text.trim();
         try {
             if (t.startsWith("P") || t.startsWith("p")) {

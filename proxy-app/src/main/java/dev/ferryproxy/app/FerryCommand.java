@@ -1,6 +1,11 @@
 package dev.ferryproxy.app;
 
 import ch.qos.logback.classic.Level;
+import dev.ferryproxy.app.config.ConfigException;
+import dev.ferryproxy.app.config.ConfigFile;
+import dev.ferryproxy.app.config.FerryConfig;
+import dev.ferryproxy.auth.UserDirectory;
+import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.server.ProxyServer;
 import dev.ferryproxy.server.ProxyServerConfig;
 import dev.ferryproxy.server.Transport;
@@ -10,11 +15,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,37 +36,63 @@ import java.util.stream.Collectors;
         versionProvider = FerryVersion.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
+        subcommands = PasswdCommand.class,
         description = {
-            "A SOCKS4, SOCKS4a and SOCKS5 proxy server. With no options it serves without",
-            "authentication on 127.0.0.1:1080. SIGTERM or Ctrl-C stops it."
+            "A SOCKS4, SOCKS4a and SOCKS5 proxy server. With no options it serves without authentication"
+                    + " on 127.0.0.1:1080.",
+            "SIGTERM or Ctrl-C stops it. SIGHUP reloads the users and rules of --config FILE."
+                    + " Options given here override the file.",
+            "Exit codes: 0 stopped cleanly or --check-config passed; 1 could not start (a port in use, for"
+                    + " example); 2 invalid options or configuration."
         })
 public final class FerryCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(FerryCommand.class);
 
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "YAML configuration file (see ferry.example.yaml). SIGHUP reloads its users and rules.")
+    private Path configFile;
+
+    @Option(names = "--check-config",
+            description = "Check the configuration (the file, its users file, the options) and exit: 0 if valid, 2 if not.")
+    private boolean checkConfig;
+
     @Option(names = "--listen", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
-            description = "Address to accept SOCKS clients on; repeatable. IPv6 as [::1]:1080. Default: 127.0.0.1:1080.")
+            description = "Address to accept SOCKS clients on; repeatable; replaces the file's listen list."
+                    + " IPv6 as [::1]:1080. Default: 127.0.0.1:1080.")
     private List<InetSocketAddress> listeners = new ArrayList<>();
 
+    @Option(names = "--user", paramLabel = "NAME:PASSWORD", converter = UserPasswordConverter.class,
+            description = "A user who may log in; repeatable; adds to the file's users and makes passwords required"
+                    + " (unless auth.required: false). Other local users can see a command line: prefer a users file.")
+    private List<UserPassword> users = new ArrayList<>();
+
+    @Option(names = "--allow-open-proxy",
+            description = "Serve on a non-loopback address even with no password and no rule on client addresses.")
+    private boolean allowOpenProxy;
+
     @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "10s", description = "Most time from connect to a complete request (default: ${DEFAULT-VALUE}).")
+            description = "Most time from connect to a complete request (default: 10s).")
     private Duration handshakeTimeout;
 
     @Option(names = "--connect-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "10s", description = "Most time one connection attempt to a target may take (default: ${DEFAULT-VALUE}).")
+            description = "Most time one connection attempt to a target may take (default: 10s).")
     private Duration connectTimeout;
 
     @Option(names = "--dns-server", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
-            description = "Name server to ask; repeatable. Default: those of /etc/resolv.conf.")
+            description = "Name server to ask; repeatable; replaces the file's dns.servers. Default: those of /etc/resolv.conf.")
     private List<InetSocketAddress> dnsServers = new ArrayList<>();
 
-    @Option(names = "--transport", paramLabel = "KIND", defaultValue = "auto",
+    @Option(names = "--transport", paramLabel = "KIND",
             converter = TransportKindConverter.class,
-            description = "auto (epoll where it loads, else nio), epoll or nio (default: ${DEFAULT-VALUE}).")
+            description = "auto (epoll where it loads, else nio), epoll or nio (default: auto).")
     private TransportKind transport;
 
-    @Option(names = "--worker-threads", paramLabel = "N", defaultValue = "0",
-            description = "Event loop threads; 0 for one per core (default: ${DEFAULT-VALUE}).")
-    private int workerThreads;
+    @Option(names = "--worker-threads", paramLabel = "N",
+            description = "Event loop threads; 0 for one per core (default: 0).")
+    private Integer workerThreads;
 
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
             converter = LogLevelConverter.class,
@@ -67,21 +102,28 @@ public final class FerryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Logging.setRootLevel(logLevel);
+        PrintWriter err = spec.commandLine().getErr();
+        FerryConfig file;
+        UserDirectory commandLineUsers;
         ProxyServerConfig config;
         try {
-            ProxyServerConfig.Builder builder = ProxyServerConfig.builder()
-                    .handshakeTimeout(handshakeTimeout)
-                    .connectTimeout(connectTimeout)
-                    .dnsServers(dnsServers)
-                    .transport(transport)
-                    .workerThreads(workerThreads);
-            listeners.forEach(builder::listen);
-            config = builder.build();
-        } catch (IllegalArgumentException e) {
-            log.error("invalid configuration: {}", e.getMessage());
+            file = configFile != null ? ConfigFile.load(configFile) : FerryConfig.empty();
+            commandLineUsers = CommandLineUsers.directory(
+                    CommandLineUsers.parseEnvironment(System.getenv(CommandLineUsers.ENVIRONMENT_VARIABLE)), users);
+            config = EffectiveConfig.serverConfig(file, commandLineSettings(),
+                    EffectiveConfig.policy(file, commandLineUsers));
+        } catch (ConfigException | IllegalArgumentException e) {
+            err.println("ferry: " + e.getMessage());
+            err.flush();
             return 2;
         }
-        if (transport == TransportKind.AUTO && Transport.epollUnavailabilityCause() != null) {
+        if (checkConfig) {
+            PrintWriter out = spec.commandLine().getOut();
+            out.println((configFile != null ? configFile.toString() : "command line") + ": OK");
+            out.flush();
+            return 0;
+        }
+        if (config.transport() == TransportKind.AUTO && Transport.epollUnavailabilityCause() != null) {
             log.info("native epoll unavailable ({}); using NIO", Transport.epollUnavailabilityCause().toString());
         }
         ProxyServer server;
@@ -92,14 +134,45 @@ public final class FerryCommand implements Callable<Integer> {
             return 1;
         }
         StopSignals stop = StopSignals.install();
+        ReloadSignal reload = configFile == null ? null
+                : ReloadSignal.install(new ConfigReloader(configFile, file, commandLineUsers, server)::reload);
         log.info("Ferry {} listening on {} (SOCKS4, SOCKS4a, SOCKS5; transport {})", FerryVersion.version(),
                 server.boundAddresses().stream().map(NetUtil::toSocketAddressString).collect(Collectors.joining(", ")),
                 server.transport());
+        logPolicy(config.policy());
         String signal = stop.await();
         log.info("Ferry stopping on {}", signal);
+        if (reload != null) {
+            reload.close();
+        }
         server.close();
         log.info("Ferry stopped");
         return 0;
+    }
+
+    private CommandLineSettings commandLineSettings() {
+        return new CommandLineSettings(listeners, handshakeTimeout, connectTimeout, dnsServers, transport,
+                workerThreads, allowOpenProxy);
+    }
+
+    private void logPolicy(ProxyPolicy policy) {
+        int userCount = policy.users().names().size();
+        int ruleCount = policy.rules().rules().size();
+        log.info("{} user(s), passwords {}; {}{}", userCount,
+                policy.passwordRequired() ? "required" : userCount > 0 ? "optional" : "not used",
+                ruleCount > 0 ? ruleCount + " rule(s)" : "default rules",
+                configFile != null ? "; configuration from " + configFile + " (SIGHUP reloads users and rules)" : "");
+    }
+
+    static final class UserPasswordConverter implements ITypeConverter<UserPassword> {
+        @Override
+        public UserPassword convert(String value) {
+            try {
+                return UserPassword.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     static final class HostPortConverter implements ITypeConverter<InetSocketAddress> {

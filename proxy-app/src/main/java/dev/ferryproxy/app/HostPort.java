@@ -7,14 +7,14 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 
 /** Parses {@code HOST:PORT}, with IPv6 in brackets ({@code [::1]:1080}). */
-final class HostPort {
+public final class HostPort {
     private HostPort() {
     }
 
     /**
      * @throws IllegalArgumentException with a message fit for the user when the text is no HOST:PORT
      */
-    static InetSocketAddress parse(String text) {
+    public static InetSocketAddress parse(String text) {
         String host;
         String portText;
         if (text.startsWith("[")) {

@@ -81,6 +81,8 @@ class FerryCommandIT {
         "--handshake-timeout|0s|longer than zero",
         "--transport|iouring|not a transport",
         "--log-level|loud|not a log level",
+        "--user|alice|expected NAME:PASSWORD",
+        "--user|:secret|the user name is empty",
     })
     void malformedOptionValueExitsNonZeroSayingWhy(String option, String value, String reason) throws Exception {
         try (FerryProcess ferry = FerryProcess.startJar(option, value)) {

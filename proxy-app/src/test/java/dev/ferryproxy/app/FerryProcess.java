@@ -4,12 +4,15 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -28,22 +31,63 @@ final class FerryProcess implements AutoCloseable {
     private final Thread stdoutReader;
     private final Thread stderrReader;
 
-    private FerryProcess(List<String> command) throws IOException {
+    private FerryProcess(List<String> command, Map<String, String> environment, byte[] stdin) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command);
-        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        // FERRY_USERS of the machine running the tests must not leak into the program under test
+        builder.environment().remove("FERRY_USERS");
+        builder.environment().putAll(environment);
+        if (stdin == null) {
+            builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        }
         this.process = builder.start();
+        if (stdin != null) {
+            try (OutputStream in = process.getOutputStream()) {
+                in.write(stdin);
+            }
+        }
         this.stdoutReader = collect(process.getInputStream(), stdout, "ferry-stdout");
         this.stderrReader = collect(process.getErrorStream(), stderr, "ferry-stderr");
     }
 
     /** {@code java -jar ferry.jar ARGS}. */
     static FerryProcess startJar(String... args) throws IOException {
+        return jarCommand(args).start();
+    }
+
+    /** {@code java -jar ferry.jar ARGS}, to be given an environment or standard input before it starts. */
+    static Launch jarCommand(String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-jar");
         command.add(jar().toString());
         command.addAll(List.of(args));
-        return new FerryProcess(command);
+        return new Launch(command);
+    }
+
+    /** A command not started yet: environment variables and standard input can be added. */
+    static final class Launch {
+        private final List<String> command;
+        private final Map<String, String> environment = new HashMap<>();
+        private byte[] stdin;
+
+        private Launch(List<String> command) {
+            this.command = command;
+        }
+
+        Launch env(String name, String value) {
+            environment.put(name, value);
+            return this;
+        }
+
+        /** Standard input: these bytes, then end of input (default: /dev/null). */
+        Launch stdin(String text) {
+            this.stdin = text.getBytes(StandardCharsets.UTF_8);
+            return this;
+        }
+
+        FerryProcess start() throws IOException {
+            return new FerryProcess(command, environment, stdin);
+        }
     }
 
     /** {@code ./ferry ARGS} from the repository root. */
@@ -51,7 +95,7 @@ final class FerryProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("ferry.launcher", "../ferry")).toAbsolutePath().normalize().toString());
         command.addAll(List.of(args));
-        return new FerryProcess(command);
+        return new FerryProcess(command, Map.of(), null);
     }
 
     static Path jar() {
@@ -83,11 +127,21 @@ final class FerryProcess implements AutoCloseable {
 
     /** Waits for a stdout line matching {@code regex}; returns its match. */
     Matcher awaitStdout(String regex) throws InterruptedException {
+        return awaitStdout(regex, 0);
+    }
+
+    /** The number of stdout lines so far: pass it to {@link #awaitStdout(String, int)} to wait for a later line. */
+    int stdoutLineCount() {
+        return stdout.size();
+    }
+
+    /** Waits for a stdout line matching {@code regex}, looking only from line {@code fromLine} (0-based) on. */
+    Matcher awaitStdout(String regex, int fromLine) throws InterruptedException {
         Pattern pattern = Pattern.compile(regex);
         long deadline = System.nanoTime() + WAIT.toNanos();
         synchronized (stdout) {
             while (true) {
-                for (String line : stdout) {
+                for (String line : stdout.subList(Math.min(fromLine, stdout.size()), stdout.size())) {
                     Matcher m = pattern.matcher(line);
                     if (m.find()) {
                         return m;
@@ -119,9 +173,18 @@ final class FerryProcess implements AutoCloseable {
      * also closes our end of the pipes, and the last lines the server logs would be lost.
      */
     void terminate() throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).inheritIO().start();
+        signal("TERM");
+    }
+
+    /** Sends SIGHUP, as {@code systemctl reload} or an operator's {@code kill -HUP} does. */
+    void hangUp() throws IOException, InterruptedException {
+        signal("HUP");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
         if (!kill.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS) || kill.exitValue() != 0) {
-            throw new AssertionError("kill -TERM " + process.pid() + " failed");
+            throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
         }
     }
 

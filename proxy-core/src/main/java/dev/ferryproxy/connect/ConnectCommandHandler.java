@@ -1,9 +1,11 @@
 package dev.ferryproxy.connect;
 
-import dev.ferryproxy.codec.SocksAddress;
+import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.CommandOutcome;
 import dev.ferryproxy.command.CommandReplies;
 import dev.ferryproxy.internal.PipelineNames;
+import dev.ferryproxy.policy.AccessRequest;
+import dev.ferryproxy.policy.Decision;
 import dev.ferryproxy.relay.RelayHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -15,27 +17,40 @@ import io.netty.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
- * Serves one CONNECT: dials the target, answers the client, and joins the two channels.
+ * Serves one CONNECT: checks the rules, dials the target, answers the client, and joins the two
+ * channels.
  *
- * <p>The client stops being read while the target is dialled; bytes it already sent behind its
+ * <p>Rules are checked on the address actually dialled. A request by address is decided at
+ * once. For a request by name, a rule that decides on what is known before resolving (client,
+ * user, name, port) settles it then. Otherwise the name is resolved, every address is checked,
+ * and only the allowed ones are dialled. There is no window in which a name could re-resolve
+ * to something else. A denial is answered 0x02 (SOCKS4: 91) and logged with the rule that
+ * decided.
+ *
+ * <p>The client is not read while the target is dialled. Bytes it already sent behind its
  * request wait in the decoder. The success reply goes out only once the target is connected,
- * carrying the outbound socket's local address. When the reply has been written the handshake
- * handlers leave, the decoder last so its leftover bytes reach the relay, and both sides start
- * reading. On failure the client gets the mapped reply and the connection closes.
+ * and carries the outbound socket's local address. When the reply has been written, the
+ * handshake handlers leave (the decoder last, so its leftover bytes reach the relay) and both
+ * sides start reading. On failure the client gets the mapped reply and the connection closes.
  */
 public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectCommandHandler.class);
 
-    private final SocksAddress target;
+    private final CommandContext command;
     private final CommandReplies replies;
     private final TargetConnector connector;
-    private Future<Channel> connecting;
+    /** The step under way (resolving, then connecting), cancelled if the client leaves. */
+    private Future<?> pending;
 
-    public ConnectCommandHandler(SocksAddress target, CommandReplies replies, TargetConnector connector) {
-        this.target = target;
+    public ConnectCommandHandler(CommandContext command, CommandReplies replies, TargetConnector connector) {
+        this.command = command;
         this.replies = replies;
         this.connector = connector;
     }
@@ -43,19 +58,69 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         ctx.channel().config().setAutoRead(false);
-        connecting = connector.connect(target, ctx.channel().eventLoop());
-        connecting.addListener(done -> onTargetConnected(ctx));
+        AccessRequest request = command.accessRequest();
+        Optional<InetAddress> literal = command.literalAddress();
+        if (literal.isPresent()) {
+            Decision decision = command.rules().evaluate(request);
+            if (decision.allowed()) {
+                dial(ctx, List.of(literal.get()));
+            } else {
+                deny(ctx, decision);
+            }
+            return;
+        }
+        Optional<Decision> early = command.rules().evaluateBeforeResolution(request);
+        if (early.isPresent() && !early.get().allowed()) {
+            deny(ctx, early.get());
+            return;
+        }
+        Future<List<InetAddress>> resolving = connector.resolve(command.destination().host(), ctx.channel().eventLoop());
+        pending = resolving;
+        resolving.addListener(done -> {
+            if (resolving.isCancelled() || !ctx.channel().isActive()) {
+                return;
+            }
+            if (!resolving.isSuccess()) {
+                fail(ctx, resolving.cause());
+            } else if (early.isPresent()) {
+                dial(ctx, resolving.getNow());
+            } else {
+                dialAllowed(ctx, request, resolving.getNow());
+            }
+        });
     }
 
-    private void onTargetConnected(ChannelHandlerContext ctx) {
+    /** Dials the addresses the rules allow; denies when they allow none. */
+    private void dialAllowed(ChannelHandlerContext ctx, AccessRequest request, List<InetAddress> resolved) {
+        List<InetAddress> allowed = new ArrayList<>(resolved.size());
+        Decision firstDenial = null;
+        for (InetAddress address : resolved) {
+            Decision decision = command.rules().evaluate(request.withDestinationAddress(address));
+            if (decision.allowed()) {
+                allowed.add(address);
+            } else if (firstDenial == null) {
+                firstDenial = decision;
+            }
+        }
+        if (allowed.isEmpty()) {
+            deny(ctx, firstDenial);
+        } else {
+            dial(ctx, allowed);
+        }
+    }
+
+    private void dial(ChannelHandlerContext ctx, List<InetAddress> addresses) {
+        Future<Channel> connecting = connector.connect(addresses, command.destination().port(), ctx.channel().eventLoop());
+        pending = connecting;
+        connecting.addListener(done -> onTargetConnected(ctx, connecting));
+    }
+
+    private void onTargetConnected(ChannelHandlerContext ctx, Future<Channel> connecting) {
         if (connecting.isCancelled()) {
             return;
         }
         if (!connecting.isSuccess()) {
-            CommandOutcome outcome = ConnectFailures.outcomeOf(connecting.cause());
-            log.debug("CONNECT {} for {} failed ({}): {}", target, ctx.channel().remoteAddress(), outcome,
-                    connecting.cause().toString());
-            ctx.writeAndFlush(replies.failure(outcome)).addListener(ChannelFutureListener.CLOSE);
+            fail(ctx, connecting.cause());
             return;
         }
         Channel outbound = connecting.getNow();
@@ -71,6 +136,17 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
                 ctx.close();
             }
         });
+    }
+
+    private void fail(ChannelHandlerContext ctx, Throwable cause) {
+        CommandOutcome outcome = ConnectFailures.outcomeOf(cause);
+        log.debug("{} failed ({}): {}", command.describe(), outcome, cause.toString());
+        ctx.writeAndFlush(replies.failure(outcome)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void deny(ChannelHandlerContext ctx, Decision decision) {
+        log.info("{} denied by {}", command.describe(), decision.reason());
+        ctx.writeAndFlush(replies.failure(CommandOutcome.NOT_ALLOWED)).addListener(ChannelFutureListener.CLOSE);
     }
 
     private static void startRelay(Channel client, Channel outbound) {
@@ -94,16 +170,18 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        // Still in the pipeline, so the relay has not started: abandon or close the target.
-        if (connecting != null && !connecting.cancel(false) && connecting.isSuccess()) {
-            connecting.getNow().close();
+        // Still in the pipeline, so the relay has not started: abandon the step under way, or
+        // close a target that connected but was never relayed.
+        Future<?> step = pending;
+        if (step != null && !step.cancel(false) && step.isSuccess() && step.getNow() instanceof Channel) {
+            ((Channel) step.getNow()).close();
         }
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("client {} failed while connecting to {}: {}", ctx.channel().remoteAddress(), target, cause.toString());
+        log.debug("client failed during {}: {}", command.describe(), cause.toString());
         ctx.close();
     }
 }

@@ -1,6 +1,5 @@
 package dev.ferryproxy.connect;
 
-import dev.ferryproxy.codec.SocksAddress;
 import dev.ferryproxy.internal.PipelineNames;
 import dev.ferryproxy.relay.EarlyInboundHolder;
 import dev.ferryproxy.resolve.NameResolver;
@@ -26,8 +25,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Opens the outbound connection of a CONNECT: resolves a name without blocking, then tries every
- * address in order until one connects, each with the connect timeout.
+ * Opens the outbound connection of a CONNECT: resolves names without blocking, and tries every
+ * address it is given in order until one connects, each with the connect timeout. Which of a
+ * name's addresses may be dialled is for the caller (the access rules) to decide in between.
  *
  * <p>The target channel is created on the client's event loop, so the relay never hands a buffer
  * across threads. It starts with auto-read off: nothing is read from the target before the client
@@ -55,18 +55,19 @@ public final class TargetConnector {
                 .handler(TargetInitializer.INSTANCE);
     }
 
+    /** Resolves {@code host} without blocking; the future completes on {@code loop}. */
+    public Future<List<InetAddress>> resolve(String host, EventLoop loop) {
+        return resolver.resolveAll(host, loop);
+    }
+
     /**
-     * Connects to {@code target} on {@code loop}. Cancelling the returned future abandons the
-     * attempt and closes any channel it opened.
+     * Connects to the first of {@code addresses} that accepts, trying them in order, on
+     * {@code loop}. Cancelling the returned future abandons the attempt and closes any channel
+     * it opened.
      */
-    public Future<Channel> connect(SocksAddress target, EventLoop loop) {
+    public Future<Channel> connect(List<InetAddress> addresses, int port, EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();
-        Attempts attempts = new Attempts(template.clone(loop), target.port(), promise);
-        if (target.isDomain()) {
-            resolver.resolveAll(target.host(), loop).addListener(attempts::onResolved);
-        } else {
-            attempts.start(List.of(target.inetAddress()));
-        }
+        new Attempts(template.clone(loop), port, promise).start(addresses);
         return promise;
     }
 
@@ -88,16 +89,6 @@ public final class TargetConnector {
                     current.channel().close();
                 }
             });
-        }
-
-        void onResolved(Future<? super List<InetAddress>> resolved) {
-            if (resolved.isSuccess()) {
-                @SuppressWarnings("unchecked")
-                List<InetAddress> result = (List<InetAddress>) resolved.getNow();
-                start(result);
-            } else {
-                promise.tryFailure(resolved.cause());
-            }
         }
 
         void start(List<InetAddress> resolved) {

@@ -9,9 +9,13 @@ import dev.ferryproxy.codec.v5.Socks5CommandStatus;
 import dev.ferryproxy.codec.v5.Socks5CommandType;
 import dev.ferryproxy.codec.v5.Socks5InitialRequest;
 import dev.ferryproxy.codec.v5.Socks5InitialResponse;
+import dev.ferryproxy.codec.v5.Socks5PasswordAuthRequest;
+import dev.ferryproxy.codec.v5.Socks5PasswordAuthRequestDecoder;
+import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.Socks5CommandReplies;
 import dev.ferryproxy.connect.ConnectCommandHandler;
 import dev.ferryproxy.internal.PipelineNames;
+import dev.ferryproxy.policy.Command;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -19,26 +23,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The SOCKS5 handshake of one connection: method selection, then the request, then hand-off to
- * the command's handler.
+ * The SOCKS5 handshake of one connection: method selection, the RFC 1929 login when the policy
+ * asks for one, then the request, then hand-off to the command's handler.
  *
- * <p>Method selection looks at every method the client offers, in any order. Until
- * authentication is configured (a later step) the only method served is 0x00; a client that does
- * not offer it gets 0xFF and is closed.
+ * <p>Method selection looks at every method the client offers, in any order. When passwords
+ * are required, only 0x02 is acceptable. Otherwise 0x02 is taken when users exist and the
+ * client offers it (so rules can name the user), and 0x00 if not. When nothing offered is
+ * acceptable, the answer is 0xFF and the connection closes.
  */
 public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(Socks5HandshakeHandler.class);
 
     private final ProxyServices services;
+    /** The policy as it was when this client arrived: a reload does not change a handshake under way. */
+    private ProxyPolicy policy;
 
     public Socks5HandshakeHandler(ProxyServices services) {
         this.services = services;
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        policy = services.policy().get();
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof Socks5InitialRequest) {
             onGreeting(ctx, (Socks5InitialRequest) msg);
+        } else if (msg instanceof Socks5PasswordAuthRequest) {
+            new PasswordLogin(services, policy).start(ctx, (Socks5PasswordAuthRequest) msg,
+                    this::continueWithRequest);
         } else if (msg instanceof Socks5CommandRequest) {
             onRequest(ctx, (Socks5CommandRequest) msg);
         } else {
@@ -49,22 +64,38 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onGreeting(ChannelHandlerContext ctx, Socks5InitialRequest greeting) {
-        if (!greeting.offers(Socks5AuthMethod.NO_AUTH)) {
-            log.debug("SOCKS5 client {} offers no acceptable method: {}", ctx.channel().remoteAddress(), greeting.methods());
+        boolean offersPassword = greeting.offers(Socks5AuthMethod.PASSWORD);
+        boolean usePassword = offersPassword && !policy.users().isEmpty();
+        if (!usePassword && (policy.passwordRequired() || !greeting.offers(Socks5AuthMethod.NO_AUTH))) {
+            log.debug("SOCKS5 client {} offers no acceptable method: {}{}", ctx.channel().remoteAddress(),
+                    greeting.methods(), policy.passwordRequired() ? " (a password is required)" : "");
             HandshakeFailures.replyAndClose(ctx, Socks5InitialResponse.NO_ACCEPTABLE_METHOD);
             return;
         }
-        // Reply first: the replace hands a pipelined request to the new decoder at once, and its
+        // Reply first: the replace hands a pipelined frame to the new decoder at once, and its
         // answer (a failure can be written right away) must not overtake the method selection.
-        ctx.writeAndFlush(Socks5InitialResponse.NO_AUTH);
+        if (usePassword) {
+            ctx.writeAndFlush(Socks5InitialResponse.PASSWORD);
+            ctx.pipeline().replace(PipelineNames.DECODER, PipelineNames.DECODER, new Socks5PasswordAuthRequestDecoder());
+        } else {
+            ctx.writeAndFlush(Socks5InitialResponse.NO_AUTH);
+            ctx.pipeline().replace(PipelineNames.DECODER, PipelineNames.DECODER, new Socks5CommandRequestDecoder());
+        }
+    }
+
+    /** After a successful login: the request comes next. */
+    private void continueWithRequest(ChannelHandlerContext ctx) {
         ctx.pipeline().replace(PipelineNames.DECODER, PipelineNames.DECODER, new Socks5CommandRequestDecoder());
     }
 
     private void onRequest(ChannelHandlerContext ctx, Socks5CommandRequest request) {
         PipelineNames.removeIfPresent(ctx.pipeline(), PipelineNames.HANDSHAKE_TIMEOUT);
         if (Socks5CommandType.CONNECT.equals(request.type())) {
+            CommandContext command = new CommandContext(ClientAttributes.clientAddress(ctx.channel()),
+                    ClientAttributes.user(ctx.channel()), SocksVersion.SOCKS5, Command.CONNECT, request.dst(),
+                    policy.effectiveRules());
             ctx.pipeline().replace(this, PipelineNames.COMMAND,
-                    new ConnectCommandHandler(request.dst(), Socks5CommandReplies.INSTANCE, services.connector()));
+                    new ConnectCommandHandler(command, Socks5CommandReplies.INSTANCE, services.connector()));
             return;
         }
         log.debug("SOCKS5 client {} asked for unsupported command {}", ctx.channel().remoteAddress(), request.type());

@@ -1,5 +1,6 @@
 package dev.ferryproxy.resolve;
 
+import dev.ferryproxy.policy.NumericHosts;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
@@ -10,7 +11,6 @@ import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.resolver.dns.DnsServerAddressStreamProvider;
 import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
-import io.netty.util.NetUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 
@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -56,8 +57,10 @@ public final class DnsResolver implements NameResolver {
 
     @Override
     public Future<List<InetAddress>> resolveAll(String host, EventLoop loop) {
-        if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)) {
-            return loop.newSucceededFuture(List.of(NetUtil.createInetAddressFromIpAddressString(host)));
+        Optional<InetAddress> literal = NumericHosts.parse(host);
+        if (literal.isPresent()) {
+            // Every numeric spelling (127.1, 0x7f.0.0.1, ::ffff:127.0.0.1) is its address, never a query.
+            return loop.newSucceededFuture(List.of(literal.get()));
         }
         if (!HostNames.isValidHostName(host)) {
             return loop.newFailedFuture(new UnknownHostException("not a valid host name"));

@@ -1,7 +1,11 @@
 package dev.ferryproxy.server;
 
+import dev.ferryproxy.auth.LoginThrottle;
+import dev.ferryproxy.auth.PasswordAuthenticator;
 import dev.ferryproxy.connect.TargetConnector;
+import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.handshake.ProxyServices;
+import dev.ferryproxy.handshake.UserSessions;
 import dev.ferryproxy.resolve.DnsResolver;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -21,6 +25,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A running SOCKS4/4a/5 server: one acceptor thread, a worker event loop per core, and one
@@ -28,14 +35,23 @@ import java.util.concurrent.TimeUnit;
  * client's own event loop.
  */
 public final class ProxyServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
     private final Transport transport;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final DnsResolver resolver;
+    private final ProxyServerConfig config;
+    private final AtomicReference<ProxyPolicy> policy;
+    private final PasswordAuthenticator authenticator;
+    private final UserSessions sessions = new UserSessions();
     private final ChannelGroup listenerChannels = new DefaultChannelGroup("listeners", GlobalEventExecutor.INSTANCE);
     private final List<InetSocketAddress> boundAddresses;
 
     private ProxyServer(ProxyServerConfig config) throws IOException {
+        this.config = config;
+        this.policy = new AtomicReference<>(config.policy());
+        this.authenticator = new PasswordAuthenticator(config.authThreads());
         this.transport = Transport.select(config.transport());
         this.acceptors = transport.newEventLoopGroup(1);
         this.workers = transport.newEventLoopGroup(
@@ -55,7 +71,8 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .childHandler(new ProxyChannelInitializer(config.handshakeTimeout(), new ProxyServices(connector)));
+                .childHandler(new ProxyChannelInitializer(config.handshakeTimeout(), new ProxyServices(connector,
+                        policy::get, authenticator, new LoginThrottle(config.loginThrottle()), sessions)));
         List<InetSocketAddress> bound = new ArrayList<>();
         try {
             for (InetSocketAddress address : config.listeners()) {
@@ -103,11 +120,36 @@ public final class ProxyServer implements AutoCloseable {
         return transport;
     }
 
+    /** The users and rules in force now. */
+    public ProxyPolicy policy() {
+        return policy.get();
+    }
+
+    /**
+     * Swaps in new users and rules at once. Connections already relaying keep flowing; handshakes
+     * that began before the swap finish under the policy they began with. When the configuration
+     * says so, the connections of users the new policy no longer has are closed.
+     *
+     * @throws IllegalArgumentException when the new policy would make this server an open proxy
+     *     (the old policy then stays)
+     */
+    public void updatePolicy(ProxyPolicy next) {
+        ProxyServerConfig.checkNotAnOpenProxy(boundAddresses, next, config.allowOpenProxy());
+        policy.set(next);
+        if (config.closeConnectionsOfRemovedUsers()) {
+            int closed = sessions.closeAllExcept(next.users().names());
+            if (closed > 0) {
+                log.info("closed {} connection(s) of users no longer configured", closed);
+            }
+        }
+    }
+
     /** Stops accepting, closes every connection and releases the event loops and resolver. */
     @Override
     public void close() {
         listenerChannels.close().awaitUninterruptibly();
         resolver.close();
+        authenticator.close();
         workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
         acceptors.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
     }

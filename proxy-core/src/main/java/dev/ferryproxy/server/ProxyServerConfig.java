@@ -1,5 +1,9 @@
 package dev.ferryproxy.server;
 
+import dev.ferryproxy.auth.LoginThrottle;
+import dev.ferryproxy.handshake.ProxyPolicy;
+import io.netty.util.NetUtil;
+
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +22,11 @@ import java.util.Objects;
  * @param workerThreads event loop threads; 0 for one per core
  * @param writeBufferLowWaterMarkBytes a channel whose outbound queue falls below this becomes writable again
  * @param writeBufferHighWaterMarkBytes a channel whose outbound queue passes this stops its peer from reading
+ * @param policy users, password requirement and access rules (a reload replaces them)
+ * @param loginThrottle how failed logins slow down and lock out a client address
+ * @param authThreads threads that check passwords, off the event loops
+ * @param allowOpenProxy serve on a non-loopback address with neither passwords nor client rules
+ * @param closeConnectionsOfRemovedUsers whether a reload that removes a user ends that user's connections
  */
 public record ProxyServerConfig(
         List<InetSocketAddress> listeners,
@@ -28,7 +37,12 @@ public record ProxyServerConfig(
         TransportKind transport,
         int workerThreads,
         int writeBufferLowWaterMarkBytes,
-        int writeBufferHighWaterMarkBytes) {
+        int writeBufferHighWaterMarkBytes,
+        ProxyPolicy policy,
+        LoginThrottle.Settings loginThrottle,
+        int authThreads,
+        boolean allowOpenProxy,
+        boolean closeConnectionsOfRemovedUsers) {
 
     public static final int DEFAULT_PORT = 1080;
 
@@ -48,6 +62,34 @@ public record ProxyServerConfig(
         if (writeBufferLowWaterMarkBytes <= 0 || writeBufferHighWaterMarkBytes < writeBufferLowWaterMarkBytes) {
             throw new IllegalArgumentException("write buffer water marks: low " + writeBufferLowWaterMarkBytes
                     + ", high " + writeBufferHighWaterMarkBytes + " (expected: 0 < low <= high)");
+        }
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(loginThrottle, "loginThrottle");
+        if (authThreads < 1) {
+            throw new IllegalArgumentException("authThreads: " + authThreads + " (expected: >= 1)");
+        }
+        checkNotAnOpenProxy(listeners, policy, allowOpenProxy);
+    }
+
+    /**
+     * Refuses a policy that would make an open proxy: a listener off loopback, no password, no
+     * rule on client addresses, and no explicit permission.
+     *
+     * @throws IllegalArgumentException saying which listener and how to allow it on purpose
+     */
+    public static void checkNotAnOpenProxy(List<InetSocketAddress> listeners, ProxyPolicy policy, boolean allowOpenProxy) {
+        // The rules that will really apply: with none configured, the defaults let any client out.
+        if (allowOpenProxy || policy.passwordRequired() || policy.effectiveRules().restrictsClients()) {
+            return;
+        }
+        for (InetSocketAddress listener : listeners) {
+            if (!listener.getAddress().isLoopbackAddress()) {
+                throw new IllegalArgumentException("refusing to run an open proxy: " + NetUtil.toSocketAddressString(listener)
+                        + " is not a loopback address, and neither a password nor a rule on client addresses limits"
+                        + " who may use it. Require a password (--user NAME:PASSWORD, or auth.users / auth.usersFile"
+                        + " in the configuration), or add a rule with 'clients:', or, if an open proxy is what you"
+                        + " want, pass --allow-open-proxy (configuration: allowOpenProxy: true).");
+            }
         }
     }
 
@@ -73,6 +115,11 @@ public record ProxyServerConfig(
         private int workerThreads;
         private int writeBufferLowWaterMarkBytes = 32 * 1024;
         private int writeBufferHighWaterMarkBytes = 64 * 1024;
+        private ProxyPolicy policy = ProxyPolicy.open();
+        private LoginThrottle.Settings loginThrottle = LoginThrottle.Settings.DEFAULT;
+        private int authThreads = 2;
+        private boolean allowOpenProxy;
+        private boolean closeConnectionsOfRemovedUsers;
 
         private Builder() {
         }
@@ -119,12 +166,38 @@ public record ProxyServerConfig(
             return this;
         }
 
+        public Builder policy(ProxyPolicy policy) {
+            this.policy = policy;
+            return this;
+        }
+
+        public Builder loginThrottle(LoginThrottle.Settings settings) {
+            this.loginThrottle = settings;
+            return this;
+        }
+
+        public Builder authThreads(int threads) {
+            this.authThreads = threads;
+            return this;
+        }
+
+        public Builder allowOpenProxy(boolean allow) {
+            this.allowOpenProxy = allow;
+            return this;
+        }
+
+        public Builder closeConnectionsOfRemovedUsers(boolean close) {
+            this.closeConnectionsOfRemovedUsers = close;
+            return this;
+        }
+
         public ProxyServerConfig build() {
             List<InetSocketAddress> effective = listeners.isEmpty()
                     ? List.of(new InetSocketAddress("127.0.0.1", DEFAULT_PORT))
                     : listeners;
             return new ProxyServerConfig(effective, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers,
-                    transport, workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes);
+                    transport, workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy,
+                    loginThrottle, authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers);
         }
     }
 }

@@ -24,11 +24,21 @@ final class Curl {
      * Proxy variables from the environment and ~/.curlrc are ignored.
      */
     static Result fetch(String proxyOption, String proxy, String url) throws IOException, InterruptedException {
+        return fetch(List.of(proxyOption, proxy), url);
+    }
+
+    /**
+     * {@code curl <proxyOptions...> <url>}, for proxy settings that take more than one option,
+     * e.g. {@code --socks5-hostname 127.0.0.1:1080 -U alice:secret}.
+     */
+    static Result fetch(List<String> proxyOptions, String url) throws IOException, InterruptedException {
         if (!Files.isExecutable(EXECUTABLE)) {
             throw new AssertionError("curl not found at " + EXECUTABLE + " (the CI image installs it)");
         }
         List<String> command = new ArrayList<>(List.of(EXECUTABLE.toString(), "-q", "--silent", "--show-error",
-                "--fail", "--connect-timeout", "5", "--max-time", "20", proxyOption, proxy, url));
+                "--fail", "--connect-timeout", "5", "--max-time", "20"));
+        command.addAll(proxyOptions);
+        command.add(url);
         Path stdout = Files.createTempFile("ferry-curl", ".out");
         Path stderr = Files.createTempFile("ferry-curl", ".err");
         try {

@@ -11,8 +11,10 @@ import reactor.blockhound.BlockingOperationError;
  * threads as threads that must not block. A blocking call there is recorded here and also thrown
  * into the event loop, so the connection that made it fails too.
  *
- * <p>Logging is allowed to block: the tests log to a console appender. The server's own logging
- * set-up hands events to an asynchronous appender.
+ * <p>Allowed: logging (the tests log to a console appender; the server's own set-up hands events
+ * to an asynchronous appender); handing a password check to the authenticator's pool, and
+ * Caffeine's maintenance of the login throttle. Both of those take a lock for a few instructions
+ * and can only park under contention.
  */
 public final class BlockingCallDetection {
     private static final List<String> VIOLATIONS = new ArrayList<>();
@@ -28,6 +30,8 @@ public final class BlockingCallDetection {
         installed = true;
         BlockHound.install(builder -> builder
                 .allowBlockingCallsInside("ch.qos.logback.classic.Logger", "callAppenders")
+                .allowBlockingCallsInside("java.util.concurrent.ThreadPoolExecutor", "execute")
+                .allowBlockingCallsInside("com.github.benmanes.caffeine.cache.BoundedLocalCache", "performCleanUp")
                 .blockingMethodCallback(method -> {
                     BlockingOperationError error = new BlockingOperationError(method);
                     record(method + " on " + Thread.currentThread().getName() + "\n" + stackTrace(error));

@@ -13,6 +13,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP echo server on a loopback address and an ephemeral port, on plain blocking threads. Each
@@ -24,6 +25,7 @@ public final class EchoServer implements AutoCloseable {
     private final ServerSocket listener;
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final BlockingQueue<InetSocketAddress> peers = new LinkedBlockingQueue<>();
+    private final AtomicInteger acceptedCount = new AtomicInteger();
 
     private EchoServer(ServerSocket listener) {
         this.listener = listener;
@@ -37,6 +39,23 @@ public final class EchoServer implements AutoCloseable {
         ServerSocket listener = new ServerSocket();
         listener.bind(new InetSocketAddress(address, 0));
         return new EchoServer(listener);
+    }
+
+    /** Starts an echo server on exactly {@code address}, port included (to listen on a port another address uses). */
+    public static EchoServer start(InetSocketAddress address) throws IOException {
+        ServerSocket listener = new ServerSocket();
+        try {
+            listener.bind(address);
+        } catch (IOException e) {
+            listener.close();
+            throw e;
+        }
+        return new EchoServer(listener);
+    }
+
+    /** How many connections have been accepted so far (awaiting a peer does not change it). */
+    public int acceptedCount() {
+        return acceptedCount.get();
     }
 
     public InetSocketAddress address() {
@@ -65,6 +84,7 @@ public final class EchoServer implements AutoCloseable {
                 return; // closed
             }
             connections.add(socket);
+            acceptedCount.incrementAndGet();
             peers.add((InetSocketAddress) socket.getRemoteSocketAddress());
             Thread worker = new Thread(() -> echo(socket), "echo-" + socket.getPort());
             worker.setDaemon(true);

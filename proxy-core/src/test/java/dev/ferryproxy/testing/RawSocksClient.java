@@ -45,6 +45,24 @@ public final class RawSocksClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Connects to {@code proxy} from {@code localAddress} (say 127.0.0.2, so the proxy sees another
+     * client address), with TCP_NODELAY and the default read timeout.
+     */
+    public static RawSocksClient connectFrom(InetAddress localAddress, InetSocketAddress proxy) throws IOException {
+        Socket socket = new Socket();
+        try {
+            socket.setTcpNoDelay(true);
+            socket.bind(new InetSocketAddress(localAddress, 0));
+            socket.connect(proxy, Math.toIntExact(READ_TIMEOUT.toMillis()));
+            socket.setSoTimeout(Math.toIntExact(READ_TIMEOUT.toMillis()));
+            return new RawSocksClient(socket);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
     /** Wraps a socket the test connected and configured itself. */
     public static RawSocksClient over(Socket connected) throws IOException {
         return new RawSocksClient(connected);

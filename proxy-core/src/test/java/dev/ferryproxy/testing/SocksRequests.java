@@ -21,6 +21,21 @@ public final class SocksRequests {
         return bytes(0x05, 0x01, 0x00);
     }
 
+    /** A SOCKS5 greeting offering {@code methods} in this order: {@code 05 NMETHODS METHODS...}. */
+    public static byte[] socks5GreetingOffering(int... methods) {
+        return concat(bytes(0x05, methods.length), bytes(methods));
+    }
+
+    /** An RFC 1929 username/password request: {@code 01 ULEN UNAME PLEN PASSWD}, the fields as given. */
+    public static byte[] rfc1929Login(byte[] user, byte[] password) {
+        return concat(bytes(0x01, user.length), user, bytes(password.length), password);
+    }
+
+    /** An RFC 1929 username/password request with both fields encoded as UTF-8. */
+    public static byte[] rfc1929Login(String user, String password) {
+        return rfc1929Login(user.getBytes(StandardCharsets.UTF_8), password.getBytes(StandardCharsets.UTF_8));
+    }
+
     /** A SOCKS5 request for an IP address (ATYP 1 or 4, from the address's family). */
     public static byte[] socks5Request(int command, InetSocketAddress target) {
         byte[] ip = target.getAddress().getAddress();

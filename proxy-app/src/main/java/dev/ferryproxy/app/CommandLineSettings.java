@@ -1,0 +1,30 @@
+package dev.ferryproxy.app;
+
+import dev.ferryproxy.server.TransportKind;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The server settings given as options. Null (or an empty list) means "not given", so that the
+ * configuration file and then the defaults decide.
+ */
+record CommandLineSettings(
+        List<InetSocketAddress> listeners,
+        Duration handshakeTimeout,
+        Duration connectTimeout,
+        List<InetSocketAddress> dnsServers,
+        TransportKind transport,
+        Integer workerThreads,
+        boolean allowOpenProxy) {
+
+    CommandLineSettings {
+        listeners = List.copyOf(listeners);
+        dnsServers = List.copyOf(dnsServers);
+    }
+
+    static CommandLineSettings none() {
+        return new CommandLineSettings(List.of(), null, null, List.of(), null, null, false);
+    }
+}

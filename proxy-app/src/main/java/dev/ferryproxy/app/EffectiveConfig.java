@@ -1,0 +1,82 @@
+package dev.ferryproxy.app;
+
+import dev.ferryproxy.app.config.ConfigException;
+import dev.ferryproxy.app.config.FerryConfig;
+import dev.ferryproxy.auth.UserDirectory;
+import dev.ferryproxy.handshake.ProxyPolicy;
+import dev.ferryproxy.policy.AccessRules;
+import dev.ferryproxy.server.ProxyServerConfig;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * Puts the configuration file, the command line and the defaults together. The command line
+ * wins over the file, and the file over the defaults. {@code --listen} replaces the file's
+ * {@code listen} list, and {@code --user} adds users to the file's users.
+ */
+final class EffectiveConfig {
+    private EffectiveConfig() {
+    }
+
+    /**
+     * The users and rules: the file's users plus the command line's, required when
+     * {@code auth.required} says so, or else when there is any user.
+     *
+     * @throws ConfigException when {@code auth.required: true} but there is no user
+     */
+    static ProxyPolicy policy(FerryConfig file, UserDirectory commandLineUsers) throws ConfigException {
+        UserDirectory users = file.auth().users().with(commandLineUsers);
+        boolean required = file.auth().required() != null ? file.auth().required() : !users.isEmpty();
+        if (required && users.isEmpty()) {
+            throw file.auth().requiredNode().error("is true, but no user is configured (add auth.users or"
+                    + " auth.usersFile, or pass --user NAME:PASSWORD)");
+        }
+        return new ProxyPolicy(new AccessRules(file.rules()), users, required);
+    }
+
+    /**
+     * Everything the server starts with.
+     *
+     * @throws IllegalArgumentException when the result is not valid, e.g. it would make an open proxy
+     */
+    static ProxyServerConfig serverConfig(FerryConfig file, CommandLineSettings options, ProxyPolicy policy) {
+        ProxyServerConfig.Builder builder = ProxyServerConfig.builder()
+                .policy(policy)
+                .allowOpenProxy(options.allowOpenProxy() || Boolean.TRUE.equals(file.allowOpenProxy()));
+        (options.listeners().isEmpty() && file.listeners() != null ? file.listeners() : options.listeners())
+                .forEach(builder::listen);
+        if (!options.dnsServers().isEmpty()) {
+            builder.dnsServers(options.dnsServers());
+        } else if (file.dnsServers() != null) {
+            builder.dnsServers(file.dnsServers());
+        }
+        if (first(options.handshakeTimeout(), file.handshakeTimeout()) != null) {
+            builder.handshakeTimeout(first(options.handshakeTimeout(), file.handshakeTimeout()));
+        }
+        if (first(options.connectTimeout(), file.connectTimeout()) != null) {
+            builder.connectTimeout(first(options.connectTimeout(), file.connectTimeout()));
+        }
+        if (file.dnsQueryTimeout() != null) {
+            builder.dnsQueryTimeout(file.dnsQueryTimeout());
+        }
+        if (first(options.transport(), file.transport()) != null) {
+            builder.transport(first(options.transport(), file.transport()));
+        }
+        if (first(options.workerThreads(), file.workerThreads()) != null) {
+            builder.workerThreads(first(options.workerThreads(), file.workerThreads()));
+        }
+        if (file.auth().closeConnectionsOfRemovedUsers() != null) {
+            builder.closeConnectionsOfRemovedUsers(file.auth().closeConnectionsOfRemovedUsers());
+        }
+        if (file.auth().throttle() != null) {
+            builder.loginThrottle(file.auth().throttle());
+        }
+        // build() refuses an open proxy (ProxyServerConfig.checkNotAnOpenProxy).
+        return builder.build();
+    }
+
+    private static <T> T first(T preferred, T fallback) {
+        return preferred != null ? preferred : fallback;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.ferryproxy.app.config;
+
+import dev.ferryproxy.app.Durations;
+import dev.ferryproxy.app.HostPort;
+import dev.ferryproxy.server.TransportKind;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Reads and checks a Ferry configuration file ({@code ferry.yaml}): every key known, every value
+ * of the right type and in range, the users file readable. The first problem found ends the
+ * reading with a {@link ConfigException} that names the file, line, key and problem.
+ */
+public final class ConfigFile {
+    private static final int MAX_WORKER_THREADS = 4096;
+
+    private ConfigFile() {
+    }
+
+    /**
+     * @throws ConfigException for the first problem in the file or in its users file
+     */
+    public static FerryConfig load(Path path) throws ConfigException {
+        Optional<ConfigNode> root = YamlTree.read(path);
+        if (root.isEmpty() || root.get().isNull()) {
+            return FerryConfig.empty(path);
+        }
+        ConfigMap top = root.get().asMap("listen", "timeouts", "dns", "transport", "workerThreads",
+                "allowOpenProxy", "auth", "rules");
+
+        List<InetSocketAddress> listeners = top.read("listen", node -> node.asListOf(ConfigFile::address, true));
+        ConfigMap timeouts = top.read("timeouts", node -> node.asMap("handshake", "connect"));
+        ConfigMap dns = top.read("dns", node -> node.asMap("servers", "queryTimeout"));
+        TransportKind transport = top.read("transport", node -> node.as(ConfigFile::transport));
+        Integer workerThreads = top.read("workerThreads", node -> node.asInt(0, MAX_WORKER_THREADS));
+        Boolean allowOpenProxy = top.read("allowOpenProxy", ConfigNode::asBoolean);
+        FerryConfig.Auth auth = top.get("auth").isPresent()
+                ? AuthSection.read(top.get("auth").get(), directoryOf(path))
+                : FerryConfig.Auth.NONE;
+        return new FerryConfig(path,
+                listeners,
+                timeouts == null ? null : timeouts.read("handshake", ConfigFile::positiveDuration),
+                timeouts == null ? null : timeouts.read("connect", ConfigFile::positiveDuration),
+                dns == null ? null : dns.read("servers", node -> node.asListOf(ConfigFile::address, false)),
+                dns == null ? null : dns.read("queryTimeout", ConfigFile::positiveDuration),
+                transport,
+                workerThreads,
+                allowOpenProxy,
+                auth,
+                top.get("rules").isPresent() ? RulesSection.read(top.get("rules").get()) : List.of());
+    }
+
+    private static InetSocketAddress address(ConfigNode node) throws ConfigException {
+        return node.as(HostPort::parse);
+    }
+
+    /** Where relative paths in the file start from: the file's own directory. */
+    private static Path directoryOf(Path file) {
+        return file.getParent() != null ? file.getParent() : Path.of("");
+    }
+
+    static Duration positiveDuration(ConfigNode node) throws ConfigException {
+        Duration duration = node.as(Durations::parse);
+        if (duration.isNegative() || duration.isZero()) {
+            throw node.error("'" + node.asString() + "' must be longer than zero");
+        }
+        return duration;
+    }
+
+    static Duration nonNegativeDuration(ConfigNode node) throws ConfigException {
+        Duration duration = node.as(Durations::parse);
+        if (duration.isNegative()) {
+            throw node.error("'" + node.asString() + "' is negative");
+        }
+        return duration;
+    }
+
+    private static TransportKind transport(String text) {
+        for (TransportKind kind : TransportKind.values()) {
+            if (kind.name().equalsIgnoreCase(text)) {
+                return kind;
+            }
+        }
+        throw new IllegalArgumentException("'" + text + "' is not a transport (expected one of: "
+                + String.join(", ", Stream.of(TransportKind.values())
+                        .map(kind -> kind.name().toLowerCase(Locale.ROOT)).toList()) + ")");
+    }
+}

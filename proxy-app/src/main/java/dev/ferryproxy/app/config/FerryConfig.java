@@ -1,0 +1,99 @@
+package dev.ferryproxy.app.config;
+
+import dev.ferryproxy.auth.LoginThrottle;
+import dev.ferryproxy.auth.UserDirectory;
+import dev.ferryproxy.policy.Rule;
+import dev.ferryproxy.server.TransportKind;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a configuration file says. A setting the file leaves out is null here, so that the command
+ * line and then the built-in defaults can fill it; the users and the rules are empty instead.
+ *
+ * @param source the file, null for {@link #empty()}
+ * @param listeners {@code listen}
+ * @param handshakeTimeout {@code timeouts.handshake}
+ * @param connectTimeout {@code timeouts.connect}
+ * @param dnsServers {@code dns.servers}
+ * @param dnsQueryTimeout {@code dns.queryTimeout}
+ * @param transport {@code transport}
+ * @param workerThreads {@code workerThreads}
+ * @param allowOpenProxy {@code allowOpenProxy}
+ * @param auth the {@code auth} section
+ * @param rules {@code rules}, in order; empty when there are none
+ */
+public record FerryConfig(
+        Path source,
+        List<InetSocketAddress> listeners,
+        Duration handshakeTimeout,
+        Duration connectTimeout,
+        List<InetSocketAddress> dnsServers,
+        Duration dnsQueryTimeout,
+        TransportKind transport,
+        Integer workerThreads,
+        Boolean allowOpenProxy,
+        Auth auth,
+        List<Rule> rules) {
+
+    /**
+     * The {@code auth} section.
+     *
+     * @param required {@code auth.required}; null to require passwords exactly when a user is configured
+     * @param requiredNode where {@code required} was given, for an error that names it; null when not given
+     * @param users the users of {@code auth.usersFile} and {@code auth.users}, together
+     * @param usersFile {@code auth.usersFile}, resolved against the configuration file's directory
+     * @param closeConnectionsOfRemovedUsers {@code auth.closeConnectionsOfRemovedUsers}
+     * @param throttle {@code auth.throttle}, missing keys filled from the defaults; null when not given
+     */
+    public record Auth(Boolean required, ConfigNode requiredNode, UserDirectory users, Path usersFile,
+            Boolean closeConnectionsOfRemovedUsers, LoginThrottle.Settings throttle) {
+        public static final Auth NONE = new Auth(null, null, UserDirectory.empty(), null, null, null);
+
+        public Auth {
+            Objects.requireNonNull(users, "users");
+        }
+    }
+
+    public FerryConfig {
+        listeners = listeners == null ? null : List.copyOf(listeners);
+        dnsServers = dnsServers == null ? null : List.copyOf(dnsServers);
+        Objects.requireNonNull(auth, "auth");
+        rules = List.copyOf(rules);
+    }
+
+    /** No file: every setting left to the command line and the defaults. */
+    public static FerryConfig empty() {
+        return empty(null);
+    }
+
+    /** A file that sets nothing (empty, or comments only). */
+    static FerryConfig empty(Path source) {
+        return new FerryConfig(source, null, null, null, null, null, null, null, null, Auth.NONE, List.of());
+    }
+
+    /**
+     * The settings a reload does not change, by key (a null value means not set). A running
+     * server keeps its listeners, timeouts, DNS, threads and the like until it is restarted.
+     */
+    public Map<String, Object> restartOnlySettings() {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("listen", listeners);
+        settings.put("timeouts.handshake", handshakeTimeout);
+        settings.put("timeouts.connect", connectTimeout);
+        settings.put("dns.servers", dnsServers);
+        settings.put("dns.queryTimeout", dnsQueryTimeout);
+        settings.put("transport", transport);
+        settings.put("workerThreads", workerThreads);
+        settings.put("allowOpenProxy", allowOpenProxy);
+        settings.put("auth.closeConnectionsOfRemovedUsers", auth.closeConnectionsOfRemovedUsers());
+        settings.put("auth.throttle", auth.throttle());
+        return settings;
+    }
+}

@@ -1,0 +1,169 @@
+package dev.ferryproxy.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ferryproxy.app.config.ConfigException;
+import dev.ferryproxy.app.config.ConfigFile;
+import dev.ferryproxy.app.config.FerryConfig;
+import dev.ferryproxy.auth.LoginThrottle;
+import dev.ferryproxy.auth.PasswordHashing;
+import dev.ferryproxy.auth.UserDirectory;
+import dev.ferryproxy.handshake.ProxyPolicy;
+import dev.ferryproxy.server.ProxyServerConfig;
+import dev.ferryproxy.server.TransportKind;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EffectiveConfigTest {
+    private static String hash;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void makeHash() {
+        hash = PasswordHashing.hash("file-secret".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private FerryConfig file(String yaml) throws IOException, ConfigException {
+        Path path = dir.resolve("ferry.yaml");
+        Files.writeString(path, yaml);
+        return ConfigFile.load(path);
+    }
+
+    private static UserDirectory commandLineUsers(String... entries) {
+        return CommandLineUsers.directory(List.of(),
+                List.of(entries).stream().map(UserPassword::parse).toList());
+    }
+
+    private static ProxyServerConfig assemble(FerryConfig file, CommandLineSettings options, UserDirectory users)
+            throws ConfigException {
+        return EffectiveConfig.serverConfig(file, options, EffectiveConfig.policy(file, users));
+    }
+
+    private static CommandLineSettings options(List<InetSocketAddress> listeners, boolean allowOpenProxy) {
+        return new CommandLineSettings(listeners, null, null, List.of(), null, null, allowOpenProxy);
+    }
+
+    @Test
+    void defaultsApplyWhenNeitherFileNorOptionsSaySomething() throws Exception {
+        ProxyServerConfig config = assemble(FerryConfig.empty(), CommandLineSettings.none(), UserDirectory.empty());
+        ProxyServerConfig defaults = ProxyServerConfig.builder().build();
+        assertThat(config.listeners()).containsExactly(new InetSocketAddress("127.0.0.1", 1080));
+        assertThat(config.handshakeTimeout()).isEqualTo(defaults.handshakeTimeout());
+        assertThat(config.connectTimeout()).isEqualTo(defaults.connectTimeout());
+        assertThat(config.transport()).isEqualTo(TransportKind.AUTO);
+        assertThat(config.policy().passwordRequired()).isFalse();
+        assertThat(config.allowOpenProxy()).isFalse();
+        assertThat(config.loginThrottle()).isEqualTo(LoginThrottle.Settings.DEFAULT);
+    }
+
+    @Test
+    void fileSettingsApplyWhenNoOptionOverridesThem() throws Exception {
+        FerryConfig file = file("listen: [\"127.0.0.2:1081\"]\ntimeouts: { handshake: 3s, connect: 4s }\n"
+                + "dns: { servers: [\"127.0.0.1:5353\"], queryTimeout: 2s }\ntransport: nio\nworkerThreads: 3\n"
+                + "auth: { closeConnectionsOfRemovedUsers: true, throttle: { lockoutAfter: 4 } }\n");
+        ProxyServerConfig config = assemble(file, CommandLineSettings.none(), UserDirectory.empty());
+        assertThat(config.listeners()).containsExactly(new InetSocketAddress("127.0.0.2", 1081));
+        assertThat(config.handshakeTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.connectTimeout()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(config.dnsServers()).containsExactly(new InetSocketAddress("127.0.0.1", 5353));
+        assertThat(config.dnsQueryTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.transport()).isEqualTo(TransportKind.NIO);
+        assertThat(config.workerThreads()).isEqualTo(3);
+        assertThat(config.closeConnectionsOfRemovedUsers()).isTrue();
+        assertThat(config.loginThrottle().lockoutAfter()).isEqualTo(4);
+    }
+
+    @Test
+    void optionsOverrideTheFile() throws Exception {
+        FerryConfig file = file("listen: [\"127.0.0.2:1081\", \"127.0.0.3:1081\"]\ntimeouts: { handshake: 3s, connect: 4s }\n"
+                + "dns: { servers: [\"127.0.0.1:5353\"] }\ntransport: nio\nworkerThreads: 3\n");
+        CommandLineSettings options = new CommandLineSettings(List.of(new InetSocketAddress("127.0.0.4", 1082)),
+                Duration.ofSeconds(7), Duration.ofSeconds(8), List.of(new InetSocketAddress("127.0.0.1", 9)),
+                TransportKind.AUTO, 1, false);
+        ProxyServerConfig config = assemble(file, options, UserDirectory.empty());
+        assertThat(config.listeners()).as("--listen replaces the list").containsExactly(new InetSocketAddress("127.0.0.4", 1082));
+        assertThat(config.handshakeTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(config.connectTimeout()).isEqualTo(Duration.ofSeconds(8));
+        assertThat(config.dnsServers()).containsExactly(new InetSocketAddress("127.0.0.1", 9));
+        assertThat(config.transport()).isEqualTo(TransportKind.AUTO);
+        assertThat(config.workerThreads()).isEqualTo(1);
+    }
+
+    @Test
+    void commandLineUsersAddToTheFileAndRequirePasswords() throws Exception {
+        Files.writeString(dir.resolve("users"), "alice:" + hash + "\nbob:" + hash + "\n");
+        FerryConfig file = file("auth: { usersFile: users }\n");
+        ProxyPolicy policy = EffectiveConfig.policy(file, commandLineUsers("carol:carol-pw", "bob:new-bob-pw"));
+        assertThat(policy.users().names()).containsExactlyInAnyOrder("alice", "bob", "carol");
+        assertThat(policy.passwordRequired()).isTrue();
+        assertThat(policy.users().find("bob").orElseThrow().matches("new-bob-pw".getBytes(StandardCharsets.UTF_8)))
+                .as("the command line overrides the file").isTrue();
+
+        ProxyPolicy quickStart = EffectiveConfig.policy(FerryConfig.empty(), commandLineUsers("dave:pw"));
+        assertThat(quickStart.passwordRequired()).isTrue();
+    }
+
+    @Test
+    void requiredFalseKeepsPasswordsOptional() throws Exception {
+        ProxyPolicy policy = EffectiveConfig.policy(file("auth: { required: false }\n"), commandLineUsers("carol:pw"));
+        assertThat(policy.passwordRequired()).isFalse();
+        assertThat(policy.users().names()).containsExactly("carol");
+    }
+
+    @Test
+    void requiredWithoutUsersIsAnErrorNamingTheKey() throws Exception {
+        FerryConfig file = file("auth:\n  required: true\n");
+        assertThatThrownBy(() -> EffectiveConfig.policy(file, UserDirectory.empty()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(dir.resolve("ferry.yaml") + ":2:13: auth.required: is true, but no user is configured"
+                        + " (add auth.users or auth.usersFile, or pass --user NAME:PASSWORD)");
+        assertThat(EffectiveConfig.policy(file, commandLineUsers("carol:pw")).passwordRequired()).isTrue();
+    }
+
+    @Test
+    void openProxyIsRefusedWithHowToAllowIt() {
+        assertThatThrownBy(() -> assemble(FerryConfig.empty(),
+                options(List.of(new InetSocketAddress("0.0.0.0", 1080)), false), UserDirectory.empty()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("refusing to run an open proxy")
+                .hasMessageContaining("0.0.0.0:1080")
+                .hasMessageContaining("--allow-open-proxy")
+                .hasMessageContaining("allowOpenProxy: true");
+        assertThatThrownBy(() -> assemble(FerryConfig.empty(),
+                options(List.of(new InetSocketAddress("127.0.0.1", 1080), new InetSocketAddress("::", 1080)), false),
+                UserDirectory.empty()))
+                .hasMessageContaining("refusing to run an open proxy");
+    }
+
+    @Test
+    void openProxyRefusalIsLiftedByPermissionPasswordsOrClientRules() throws Exception {
+        List<InetSocketAddress> everywhere = List.of(new InetSocketAddress("0.0.0.0", 1080));
+        assertThat(assemble(FerryConfig.empty(), options(everywhere, true), UserDirectory.empty()).allowOpenProxy())
+                .as("--allow-open-proxy").isTrue();
+        assertThat(assemble(file("allowOpenProxy: true\n"), options(everywhere, false), UserDirectory.empty())
+                .allowOpenProxy()).as("allowOpenProxy: true").isTrue();
+        assertThat(assemble(FerryConfig.empty(), options(everywhere, false), commandLineUsers("carol:pw"))
+                .policy().passwordRequired()).as("--user").isTrue();
+        assertThat(assemble(file("rules: [{ action: allow, clients: [\"192.168.0.0/16\"] }]\n"),
+                options(everywhere, false), UserDirectory.empty()).listeners()).as("a client rule").isEqualTo(everywhere);
+        assertThatThrownBy(() -> assemble(file("rules: [{ action: allow, clients: [\"0.0.0.0/0\"] }]\n"),
+                options(everywhere, false), UserDirectory.empty()))
+                .as("a client rule that lets everyone in lifts nothing")
+                .hasMessageContaining("refusing to run an open proxy");
+        assertThatThrownBy(() -> assemble(file("auth: { required: false }\n"), options(everywhere, false),
+                commandLineUsers("carol:pw")))
+                .as("users whose passwords are optional lift nothing")
+                .hasMessageContaining("refusing to run an open proxy");
+    }
+}

@@ -1,0 +1,140 @@
+package dev.ferryproxy.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Slows down password guessing per client address. Each failed login is answered only after a
+ * delay that doubles with every failure (up to a cap). After too many failures the address is
+ * refused outright for a while, without its password being checked. A success clears the count.
+ *
+ * <p>An attempt counts as a failure from the moment it starts ({@link #recordAttempt}), and
+ * stops counting only if it succeeds. Logins sent in parallel therefore cannot get more checks
+ * than the lockout allows.
+ *
+ * <p>IPv6 clients are counted per /64, which is what one host usually holds. The table is
+ * bounded: under a flood from many addresses the least recently seen are forgotten first.
+ */
+public final class LoginThrottle {
+    /**
+     * @param baseDelay the delay before answering the first failure
+     * @param maxDelay the longest delay before answering a failure
+     * @param lockoutAfter failures after which the address is refused
+     * @param lockoutDuration how long it is refused
+     * @param forgetAfter how long an address's failures are remembered without a new one
+     */
+    public record Settings(Duration baseDelay, Duration maxDelay, int lockoutAfter, Duration lockoutDuration,
+            Duration forgetAfter) {
+        public static final Settings DEFAULT = new Settings(Duration.ofMillis(250), Duration.ofSeconds(4), 10,
+                Duration.ofMinutes(5), Duration.ofMinutes(15));
+
+        public Settings {
+            Objects.requireNonNull(baseDelay, "baseDelay");
+            Objects.requireNonNull(maxDelay, "maxDelay");
+            Objects.requireNonNull(lockoutDuration, "lockoutDuration");
+            Objects.requireNonNull(forgetAfter, "forgetAfter");
+            if (baseDelay.isNegative() || maxDelay.compareTo(baseDelay) < 0) {
+                throw new IllegalArgumentException("throttle delays: base " + baseDelay + ", max " + maxDelay
+                        + " (expected: 0 <= base <= max)");
+            }
+            if (lockoutAfter < 1) {
+                throw new IllegalArgumentException("lockoutAfter: " + lockoutAfter + " (expected: >= 1)");
+            }
+        }
+    }
+
+    private static final int MAX_TRACKED_CLIENTS = 100_000;
+
+    /** One client's record: failures so far and the end of its lockout, in ticker nanos. */
+    private record Failures(int count, long lockedUntilNanos) {
+    }
+
+    private final Settings settings;
+    private final Ticker ticker;
+    private final Cache<InetAddress, Failures> failures;
+    private final AtomicLong failedLogins = new AtomicLong();
+
+    public LoginThrottle(Settings settings) {
+        this(settings, Ticker.systemTicker());
+    }
+
+    /** With a ticker of its own, so that tests can move time. */
+    public LoginThrottle(Settings settings, Ticker ticker) {
+        this.settings = settings;
+        this.ticker = ticker;
+        this.failures = Caffeine.newBuilder()
+                .maximumSize(MAX_TRACKED_CLIENTS)
+                .expireAfterAccess(settings.forgetAfter().compareTo(settings.lockoutDuration()) > 0
+                        ? settings.forgetAfter() : settings.lockoutDuration())
+                .ticker(ticker)
+                .build();
+    }
+
+    /** Whether {@code client} is refused for now: its next login is failed without a check. */
+    public boolean isLockedOut(InetAddress client) {
+        Failures record = failures.getIfPresent(key(client));
+        return record != null && record.lockedUntilNanos() - ticker.read() > 0;
+    }
+
+    /**
+     * Counts a login that is about to be checked, as a failure until {@link #recordSuccess}.
+     * Logins refused during a lockout are not counted here: a lockout is not extended by attempts
+     * made while it lasts.
+     *
+     * @return how long to wait before answering it, should it fail
+     */
+    public Duration recordAttempt(InetAddress client) {
+        InetAddress key = key(client);
+        Failures updated = failures.asMap().merge(key, new Failures(1, 0),
+                (old, first) -> new Failures(old.count() + 1, 0));
+        if (updated.count() >= settings.lockoutAfter()) {
+            // Once over the limit, every further failure (after a lockout ends) locks the address again.
+            failures.put(key, new Failures(updated.count(), ticker.read() + settings.lockoutDuration().toNanos()));
+        }
+        return delayAfter(updated.count());
+    }
+
+    /** Clears the failures of {@code client} after it logged in. */
+    public void recordSuccess(InetAddress client) {
+        failures.invalidate(key(client));
+    }
+
+    /** Counts a login that failed, for {@link #failedLogins()}. */
+    public void countFailedLogin() {
+        failedLogins.incrementAndGet();
+    }
+
+    /** Failed logins counted since start. */
+    public long failedLogins() {
+        return failedLogins.get();
+    }
+
+    private Duration delayAfter(int failureCount) {
+        int doublings = Math.min(failureCount - 1, 20);
+        Duration delay = settings.baseDelay().multipliedBy(1L << doublings);
+        return delay.compareTo(settings.maxDelay()) > 0 ? settings.maxDelay() : delay;
+    }
+
+    /** IPv6 addresses count per /64; IPv4 per address. */
+    private static InetAddress key(InetAddress client) {
+        if (!(client instanceof Inet6Address)) {
+            return client;
+        }
+        byte[] prefix = Arrays.copyOf(client.getAddress(), 16);
+        Arrays.fill(prefix, 8, 16, (byte) 0);
+        try {
+            return InetAddress.getByAddress(prefix);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.ferryproxy.auth;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+
+import java.security.SecureRandom;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Checks passwords off the event loops: a bcrypt check takes tens of milliseconds, which would
+ * stall every connection of a loop. Checks run on a small pool of their own. When that pool's
+ * queue is full (a flood of logins), a check fails at once instead of piling up.
+ *
+ * <p>A user who does not exist costs a real bcrypt check too, against a hash of a random
+ * password. The time of an answer therefore does not say whether the name exists.
+ */
+public final class PasswordAuthenticator implements AutoCloseable {
+    private static final int QUEUE_CAPACITY = 1024;
+
+    private final ExecutorService verifiers;
+
+    /** @param threads the number of threads that check passwords */
+    public PasswordAuthenticator(int threads) {
+        AtomicInteger count = new AtomicInteger();
+        this.verifiers = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(QUEUE_CAPACITY), task -> {
+                    Thread thread = new Thread(task, "ferry-auth-" + count.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                }, new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    /** A bcrypt hash of a random password, made once per JVM: unknown users are checked against it. */
+    private static final class UnknownUser {
+        static final Credential CREDENTIAL;
+
+        static {
+            byte[] randomPassword = new byte[32];
+            new SecureRandom().nextBytes(randomPassword);
+            CREDENTIAL = BcryptCredential.parse(PasswordHashing.hash(randomPassword));
+        }
+
+        private UnknownUser() {
+        }
+    }
+
+    /**
+     * Checks {@code password} for {@code user} against {@code users}.
+     *
+     * @return true when the user exists and the password is theirs; completes on {@code loop};
+     *     fails with {@link RejectedExecutionException} when too many checks are waiting
+     */
+    public Future<Boolean> verify(UserDirectory users, String user, byte[] password, EventExecutor loop) {
+        Promise<Boolean> verdict = loop.newPromise();
+        Optional<Credential> credential = users.find(user);
+        try {
+            verifiers.execute(() -> {
+                try {
+                    // UnknownUser is first touched here, on a verifier thread: its initializer reads
+                    // SecureRandom's seed (a file read) and computes a bcrypt hash, neither of which
+                    // may run on an event loop.
+                    Credential checked = credential.isPresent() ? credential.get() : UnknownUser.CREDENTIAL;
+                    boolean matches = checked.matches(password);
+                    verdict.trySuccess(matches && credential.isPresent());
+                } catch (RuntimeException | Error e) {
+                    // An Error too (a failed class initializer, say): the login must still be answered.
+                    verdict.tryFailure(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            verdict.tryFailure(e);
+        }
+        return verdict;
+    }
+
+    @Override
+    public void close() {
+        verifiers.shutdownNow();
+    }
+}

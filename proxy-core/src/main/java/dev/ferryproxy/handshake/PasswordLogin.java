@@ -1,0 +1,114 @@
+package dev.ferryproxy.handshake;
+
+import dev.ferryproxy.codec.v5.Socks5PasswordAuthRequest;
+import dev.ferryproxy.codec.v5.Socks5PasswordAuthResponse;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One RFC 1929 login: throttle check, password check off the event loop, then the answer.
+ *
+ * <p>A failed login is answered with STATUS 0x01 after the throttle's delay, and the connection
+ * closes, as RFC 1929 requires. The decoder for requests is never installed, so no request is
+ * served on a connection whose login failed, even one the client sent right behind its password.
+ * The log names the user and the client, never the password.
+ */
+final class PasswordLogin {
+    private static final Logger log = LoggerFactory.getLogger(PasswordLogin.class);
+
+    private final ProxyServices services;
+    private final ProxyPolicy policy;
+
+    PasswordLogin(ProxyServices services, ProxyPolicy policy) {
+        this.services = services;
+        this.policy = policy;
+    }
+
+    /** Checks the login; on success sets the user, answers 0x00 and calls {@code onSuccess}. */
+    void start(ChannelHandlerContext ctx, Socks5PasswordAuthRequest request, Consumer<ChannelHandlerContext> onSuccess) {
+        InetAddress client = ClientAttributes.clientAddress(ctx.channel());
+        String user = request.usernameString();
+        if (services.throttle().isLockedOut(client)) {
+            log.info("login as '{}' from {} refused: too many failed logins from this address",
+                    printable(user), client.getHostAddress());
+            fail(ctx);
+            return;
+        }
+        // Counted as a failure from the start, and cleared if it succeeds: logins sent in parallel
+        // from one address cannot get more checks than the lockout allows.
+        Duration failureDelay = services.throttle().recordAttempt(client);
+        // Nothing more is read while the password is checked: what the client sent behind its login
+        // waits in the decoder, and a client cannot pile up more meanwhile.
+        ctx.channel().config().setAutoRead(false);
+        Future<Boolean> verdict = services.authenticator().verify(policy.users(), user, request.password(),
+                ctx.executor());
+        verdict.addListener(done -> {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            if (verdict.isSuccess() && verdict.getNow() && stillConfigured(ctx, user)) {
+                services.throttle().recordSuccess(client);
+                ctx.channel().attr(ClientAttributes.USER).set(user);
+                ctx.writeAndFlush(Socks5PasswordAuthResponse.SUCCESS);
+                // Reading resumes before onSuccess, not after: when the request came pipelined behind
+                // the login, onSuccess hands it on at once and the command handler turns reading off
+                // while it dials. Turning it on afterwards would read the client without limit
+                // meanwhile. (The read this asks for happens later, on the loop, not in this call.)
+                ctx.channel().config().setAutoRead(true);
+                onSuccess.accept(ctx);
+                return;
+            }
+            if (!verdict.isSuccess()) {
+                log.warn("login as '{}' from {} could not be checked: {}", printable(user), client.getHostAddress(),
+                        verdict.cause().toString());
+                fail(ctx);
+                return;
+            }
+            services.throttle().countFailedLogin();
+            log.info("failed login as '{}' from {}", printable(user), client.getHostAddress());
+            ctx.executor().schedule(() -> fail(ctx), failureDelay.toNanos(), TimeUnit.NANOSECONDS);
+        });
+    }
+
+    /**
+     * Whether {@code user} is still configured now that the password matched: a reload may have
+     * removed the user while the check ran. The session is registered before the check, so a
+     * reload either sees it (and closes it when so configured) or has already happened (and this
+     * check fails). Either way a removed user does not stay logged in.
+     */
+    private boolean stillConfigured(ChannelHandlerContext ctx, String user) {
+        services.sessions().add(user, ctx.channel());
+        if (services.policy().get().users().find(user).isPresent()) {
+            return true;
+        }
+        log.info("login as '{}' from {} refused: the user was removed by a configuration reload", printable(user),
+                ClientAttributes.clientAddress(ctx.channel()).getHostAddress());
+        return false;
+    }
+
+    private static void fail(ChannelHandlerContext ctx) {
+        ctx.writeAndFlush(Socks5PasswordAuthResponse.FAILURE).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** A user name as the client sent it, with control chars escaped so it cannot forge log lines. */
+    static String printable(String name) {
+        StringBuilder sb = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7F || c == '\\') {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,129 @@
+package dev.ferryproxy.policy;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** An ordered rule list, first match wins; no match is a denial. */
+public final class AccessRules {
+    /** Name of the default rule that lets loopback clients go anywhere. */
+    public static final String DEFAULT_LOOPBACK_CLIENTS = "default: client on the proxy's host";
+    /** Name of the default rule that keeps other clients off the proxy's host and link-local networks. */
+    public static final String DEFAULT_LOCAL_DESTINATIONS = "default: destination on the proxy's host or link-local";
+    /** Name of the default rule that allows everything else. */
+    public static final String DEFAULT_EVERYTHING_ELSE = "default: any other destination";
+
+    private final List<Rule> rules;
+
+    /** The rules, in the order they are tried. */
+    public AccessRules(List<Rule> rules) {
+        this.rules = List.copyOf(Objects.requireNonNull(rules, "rules"));
+    }
+
+    /** The rules, in the order they are tried (unmodifiable). */
+    public List<Rule> rules() {
+        return rules;
+    }
+
+    /** Whether there are no rules (then every request is denied). */
+    public boolean isEmpty() {
+        return rules.isEmpty();
+    }
+
+    /**
+     * Full evaluation: the request's destinationAddress must be set when the request names an
+     * address; for a name request, rules with destinationNetworks need destinationAddress (set it to
+     * each resolved address in turn). While destinationAddress is null, a rule with
+     * destinationNetworks does not match.
+     */
+    public Decision evaluate(AccessRequest request) {
+        Objects.requireNonNull(request, "request");
+        for (Rule rule : rules) {
+            if (rule.matches(request)) {
+                return Decision.byRule(rule);
+            }
+        }
+        return Decision.noRuleMatched();
+    }
+
+    /**
+     * Before a name is resolved (destinationAddress null): walks the rules in order; a rule that
+     * cannot match on the known fields is skipped; the first rule that matches on them and needs no
+     * address decides (returned); a rule that would match on the known fields but needs the address
+     * makes the answer undecided: returns Optional.empty() (the caller resolves, then calls evaluate
+     * per address). A request whose address is already set is simply evaluated.
+     */
+    public Optional<Decision> evaluateBeforeResolution(AccessRequest request) {
+        Objects.requireNonNull(request, "request");
+        if (request.destinationAddress() != null) {
+            return Optional.of(evaluate(request));
+        }
+        for (Rule rule : rules) {
+            if (!rule.matchesKnownFields(request)) {
+                continue;
+            }
+            if (rule.needsDestinationAddress()) {
+                // whether this rule or a later one decides depends on the address the name resolves to
+                return Optional.empty();
+            }
+            return Optional.of(Decision.byRule(rule));
+        }
+        return Optional.of(Decision.noRuleMatched());
+    }
+
+    /**
+     * The defaults used when no rules are configured: clients on loopback (127.0.0.0/8, ::1) may go
+     * anywhere; every other client is denied destinations in 127.0.0.0/8, 0.0.0.0/8, 169.254.0.0/16
+     * (incl. cloud metadata 169.254.169.254), ::1/128, ::/128, fe80::/10 (and the IPv4-mapped forms
+     * of these, by Cidr's mapping); everything else is allowed. Expressed as ordinary Rules named
+     * "default: ..." so decisions name them.
+     */
+    public static AccessRules safeDefaults() {
+        return DefaultRules.RULES;
+    }
+
+    /**
+     * Whether every allowing rule is limited to some client networks (none of them /0), so that not
+     * every address on the internet can use the proxy. False for {@link #safeDefaults()}: they let
+     * any client reach the internet.
+     */
+    public boolean restrictsClients() {
+        // A deny rule with clients restricts nothing by itself, and an allow rule without clients, or
+        // with 0.0.0.0/0 or ::/0, lets anyone in: this is the question an open-proxy warning needs.
+        for (Rule rule : rules) {
+            if (rule.action() == Action.ALLOW
+                    && (rule.clients().isEmpty() || rule.clients().stream().anyMatch(c -> c.prefixLength() == 0))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The rules, one per line. */
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder("AccessRules[");
+        for (Rule rule : rules) {
+            text.append("\n  ").append(rule);
+        }
+        return text.append(rules.isEmpty() ? "]" : "\n]").toString();
+    }
+
+    /** Holds the default rules, built once: they are immutable, and every caller can share them. */
+    private static final class DefaultRules {
+        static final AccessRules RULES = new AccessRules(List.of(
+                Rule.builder(DEFAULT_LOOPBACK_CLIENTS, Action.ALLOW)
+                        .clients(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"))
+                        .build(),
+                Rule.builder(DEFAULT_LOCAL_DESTINATIONS, Action.DENY)
+                        .destinationNetworks(
+                                Cidr.parse("127.0.0.0/8"),      // loopback
+                                Cidr.parse("0.0.0.0/8"),        // "this host": connecting to 0.0.0.0 reaches loopback
+                                Cidr.parse("169.254.0.0/16"),   // link-local, incl. cloud metadata 169.254.169.254
+                                Cidr.parse("::1/128"),          // loopback
+                                Cidr.parse("::/128"),           // unspecified: connecting to :: reaches loopback
+                                Cidr.parse("fe80::/10"))        // link-local
+                        .build(),
+                Rule.builder(DEFAULT_EVERYTHING_ELSE, Action.ALLOW).build()));
+    }
+}
