@@ -13,6 +13,7 @@ import dev.ferryproxy.policy.Cidr;
 import dev.ferryproxy.policy.DomainPattern;
 import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.policy.Rule;
+import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.EchoServer;
 import dev.ferryproxy.testing.LogCapture;
@@ -75,11 +76,7 @@ class AccessRulesEndToEndTest {
 
     @AfterAll
     static void stopTargets() throws Exception {
-        for (AutoCloseable closeable : new AutoCloseable[] {loopbackDenying, echo, dns}) {
-            if (closeable != null) {
-                closeable.close();
-            }
-        }
+        Closeables.closeAll(loopbackDenying, echo, dns);
     }
 
     @AfterEach

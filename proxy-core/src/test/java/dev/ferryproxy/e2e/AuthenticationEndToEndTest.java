@@ -14,6 +14,7 @@ import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.policy.AccessRules;
 import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.EchoServer;
 import dev.ferryproxy.testing.HttpTargetServer;
@@ -104,11 +105,7 @@ class AuthenticationEndToEndTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable closeable : new AutoCloseable[] {proxy, echo, web, dns}) {
-            if (closeable != null) {
-                closeable.close();
-            }
-        }
+        Closeables.closeAll(proxy, echo, web, dns);
     }
 
     private static byte[] longestPassword() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferryproxy.server.Transport;
 import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.HttpTargetServer;
 import dev.ferryproxy.testing.Loopback;
@@ -54,11 +55,7 @@ class CurlEndToEndTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable closeable : new AutoCloseable[] {epollProxy, nioProxy, proxy, ipv6Target, ipv4Target, dns}) {
-            if (closeable != null) {
-                closeable.close();
-            }
-        }
+        Closeables.closeAll(epollProxy, nioProxy, proxy, ipv6Target, ipv4Target, dns);
     }
 
     static Stream<Arguments> modesAndTargets() {

@@ -3,6 +3,7 @@ package dev.ferryproxy.e2e;
 import static dev.ferryproxy.testing.SocksRequests.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.EchoServer;
 import dev.ferryproxy.testing.Loopback;
@@ -41,11 +42,7 @@ class FailureRepliesEndToEndTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable closeable : new AutoCloseable[] {proxy, echo, dns}) {
-            if (closeable != null) {
-                closeable.close();
-            }
-        }
+        Closeables.closeAll(proxy, echo, dns);
     }
 
     /** {@code 05 REP 00 01 0.0.0.0:0}: the reply Ferry sends on every failure. */

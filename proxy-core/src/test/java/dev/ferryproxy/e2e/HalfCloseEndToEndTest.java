@@ -3,6 +3,7 @@ package dev.ferryproxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.Loopback;
 import dev.ferryproxy.testing.RawSocksClient;
@@ -45,11 +46,7 @@ class HalfCloseEndToEndTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable closeable : new AutoCloseable[] {target, dns}) {
-            if (closeable != null) {
-                closeable.close();
-            }
-        }
+        Closeables.closeAll(target, dns);
     }
 
     @ParameterizedTest(name = "{0}")

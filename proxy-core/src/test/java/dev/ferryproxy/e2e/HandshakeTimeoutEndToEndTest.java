@@ -4,6 +4,7 @@ import static dev.ferryproxy.testing.SocksRequests.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.EchoServer;
 import dev.ferryproxy.testing.Loopback;
@@ -42,11 +43,7 @@ class HandshakeTimeoutEndToEndTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable closeable : new AutoCloseable[] {proxy, echo, dns}) {
-            if (closeable != null) {
-                closeable.close();
-            }
-        }
+        Closeables.closeAll(proxy, echo, dns);
     }
 
     @Test

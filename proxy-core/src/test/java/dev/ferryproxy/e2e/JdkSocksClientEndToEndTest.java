@@ -2,6 +2,7 @@ package dev.ferryproxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.EchoServer;
 import dev.ferryproxy.testing.HttpTargetServer;
@@ -51,11 +52,7 @@ class JdkSocksClientEndToEndTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable closeable : new AutoCloseable[] {proxy, ipv6Http, ipv4Http, ipv6Echo, ipv4Echo, dns}) {
-            if (closeable != null) {
-                closeable.close();
-            }
-        }
+        Closeables.closeAll(proxy, ipv6Http, ipv4Http, ipv6Echo, ipv4Echo, dns);
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.ferryproxy.auth.PlainCredential;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.policy.AccessRules;
+import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.EchoServer;
 import dev.ferryproxy.testing.LogCapture;
@@ -56,11 +57,7 @@ class LoginThrottleEndToEndTest {
 
     @AfterAll
     static void stopTargets() throws Exception {
-        for (AutoCloseable closeable : new AutoCloseable[] {echo, dns}) {
-            if (closeable != null) {
-                closeable.close();
-            }
-        }
+        Closeables.closeAll(echo, dns);
     }
 
     @AfterEach

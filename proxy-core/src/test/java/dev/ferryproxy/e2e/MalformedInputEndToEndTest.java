@@ -4,6 +4,7 @@ import static dev.ferryproxy.testing.SocksRequests.bytes;
 import static dev.ferryproxy.testing.SocksRequests.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.EchoServer;
 import dev.ferryproxy.testing.Loopback;
@@ -44,11 +45,7 @@ class MalformedInputEndToEndTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable closeable : new AutoCloseable[] {proxy, echo, dns}) {
-            if (closeable != null) {
-                closeable.close();
-            }
-        }
+        Closeables.closeAll(proxy, echo, dns);
     }
 
     /** Each case: whether a valid SOCKS5 greeting goes first, the faulty bytes, and the exact reply to them. */

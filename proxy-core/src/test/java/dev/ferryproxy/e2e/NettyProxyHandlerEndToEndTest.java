@@ -2,6 +2,7 @@ package dev.ferryproxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.EchoServer;
 import dev.ferryproxy.testing.Loopback;
@@ -69,11 +70,7 @@ class NettyProxyHandlerEndToEndTest {
         if (clientGroup != null) {
             clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
-        for (AutoCloseable closeable : new AutoCloseable[] {proxy, ipv6Echo, ipv4Echo, dns}) {
-            if (closeable != null) {
-                closeable.close();
-            }
-        }
+        Closeables.closeAll(proxy, ipv6Echo, ipv4Echo, dns);
     }
 
     @Test

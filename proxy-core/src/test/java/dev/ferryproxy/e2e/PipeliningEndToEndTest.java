@@ -3,6 +3,7 @@ package dev.ferryproxy.e2e;
 import static dev.ferryproxy.testing.SocksRequests.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.EchoServer;
 import dev.ferryproxy.testing.Loopback;
@@ -57,11 +58,7 @@ class PipeliningEndToEndTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable closeable : new AutoCloseable[] {proxy, target, echo, dns}) {
-            if (closeable != null) {
-                closeable.close();
-            }
-        }
+        Closeables.closeAll(proxy, target, echo, dns);
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.ferryproxy.policy.Action;
 import dev.ferryproxy.policy.Cidr;
 import dev.ferryproxy.policy.Rule;
 import dev.ferryproxy.server.ProxyServerConfig;
+import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.EchoServer;
 import dev.ferryproxy.testing.LogCapture;
@@ -59,11 +60,7 @@ class PolicyReloadEndToEndTest {
 
     @AfterAll
     static void stopTargets() throws Exception {
-        for (AutoCloseable closeable : new AutoCloseable[] {echo, dns}) {
-            if (closeable != null) {
-                closeable.close();
-            }
-        }
+        Closeables.closeAll(echo, dns);
     }
 
     @AfterEach

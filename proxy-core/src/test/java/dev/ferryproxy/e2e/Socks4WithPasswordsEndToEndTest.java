@@ -11,6 +11,7 @@ import dev.ferryproxy.policy.AccessRules;
 import dev.ferryproxy.policy.Action;
 import dev.ferryproxy.policy.Cidr;
 import dev.ferryproxy.policy.Rule;
+import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.EchoServer;
 import dev.ferryproxy.testing.LogCapture;
@@ -58,11 +59,7 @@ class Socks4WithPasswordsEndToEndTest {
 
     @AfterAll
     static void stopTargets() throws Exception {
-        for (AutoCloseable closeable : new AutoCloseable[] {echo, dns}) {
-            if (closeable != null) {
-                closeable.close();
-            }
-        }
+        Closeables.closeAll(echo, dns);
     }
 
     @AfterEach
