@@ -36,10 +36,11 @@ import java.util.stream.Collectors;
         versionProvider = FerryVersion.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
-        subcommands = PasswdCommand.class,
+        subcommands = {PasswdCommand.class, ConnectCommand.class, ForwardCommand.class, CheckCommand.class},
         description = {
             "A SOCKS4, SOCKS4a and SOCKS5 proxy server. With no options it serves without authentication"
                     + " on 127.0.0.1:1080.",
+            "The commands connect, forward and check are SOCKS clients: 'ferry COMMAND --help' describes each.",
             "SIGTERM or Ctrl-C stops it. SIGHUP reloads the users and rules of --config FILE."
                     + " Options given here override the file.",
             "Exit codes: 0 stopped cleanly or --check-config passed; 1 could not start (a port in use, for"

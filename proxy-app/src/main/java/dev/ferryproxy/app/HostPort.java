@@ -15,6 +15,17 @@ public final class HostPort {
      * @throws IllegalArgumentException with a message fit for the user when the text is no HOST:PORT
      */
     public static InetSocketAddress parse(String text) {
+        InetSocketAddress unresolved = parseUnresolved(text);
+        return new InetSocketAddress(resolveAtStartup(unresolved.getHostString()), unresolved.getPort());
+    }
+
+    /**
+     * HOST:PORT with the host kept as written (never looked up), for a target that the proxy, or
+     * the client library, resolves later.
+     *
+     * @throws IllegalArgumentException with a message fit for the user when the text is no HOST:PORT
+     */
+    public static InetSocketAddress parseUnresolved(String text) {
         String host;
         String portText;
         if (text.startsWith("[")) {
@@ -35,8 +46,7 @@ public final class HostPort {
             host = text.substring(0, colon);
             portText = text.substring(colon + 1);
         }
-        int port = parsePort(portText, text);
-        return new InetSocketAddress(resolveAtStartup(host), port);
+        return InetSocketAddress.createUnresolved(host, parsePort(portText, text));
     }
 
     private static int parsePort(String portText, String whole) {

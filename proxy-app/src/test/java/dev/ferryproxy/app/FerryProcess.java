@@ -28,15 +28,25 @@ final class FerryProcess implements AutoCloseable {
     private final Process process;
     private final List<String> stdout = new CopyOnWriteArrayList<>();
     private final List<String> stderr = new CopyOnWriteArrayList<>();
+    /** Reads stdout into {@link #stdout} line by line; null when the test reads the raw stream itself. */
     private final Thread stdoutReader;
     private final Thread stderrReader;
 
     private FerryProcess(List<String> command, Map<String, String> environment, byte[] stdin) throws IOException {
+        this(command, environment, stdin, false);
+    }
+
+    /**
+     * @param rawStreams whether the test writes standard input and reads standard output itself
+     *     ({@link #stdin()}, {@link #stdoutStream()}) instead of giving bytes up front and lines after
+     */
+    private FerryProcess(List<String> command, Map<String, String> environment, byte[] stdin, boolean rawStreams)
+            throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command);
         // FERRY_USERS of the machine running the tests must not leak into the program under test
         builder.environment().remove("FERRY_USERS");
         builder.environment().putAll(environment);
-        if (stdin == null) {
+        if (stdin == null && !rawStreams) {
             builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         }
         this.process = builder.start();
@@ -45,7 +55,7 @@ final class FerryProcess implements AutoCloseable {
                 in.write(stdin);
             }
         }
-        this.stdoutReader = collect(process.getInputStream(), stdout, "ferry-stdout");
+        this.stdoutReader = rawStreams ? null : collect(process.getInputStream(), stdout, "ferry-stdout");
         this.stderrReader = collect(process.getErrorStream(), stderr, "ferry-stderr");
     }
 
@@ -69,6 +79,7 @@ final class FerryProcess implements AutoCloseable {
         private final List<String> command;
         private final Map<String, String> environment = new HashMap<>();
         private byte[] stdin;
+        private boolean rawStreams;
 
         private Launch(List<String> command) {
             this.command = command;
@@ -85,8 +96,17 @@ final class FerryProcess implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The test itself writes standard input ({@link FerryProcess#stdin()}) and reads standard
+         * output as bytes ({@link FerryProcess#stdoutStream()}); standard error is still collected.
+         */
+        Launch rawStreams() {
+            this.rawStreams = true;
+            return this;
+        }
+
         FerryProcess start() throws IOException {
-            return new FerryProcess(command, environment, stdin);
+            return new FerryProcess(command, environment, stdin, rawStreams);
         }
     }
 
@@ -137,24 +157,50 @@ final class FerryProcess implements AutoCloseable {
 
     /** Waits for a stdout line matching {@code regex}, looking only from line {@code fromLine} (0-based) on. */
     Matcher awaitStdout(String regex, int fromLine) throws InterruptedException {
+        if (stdoutReader == null) {
+            throw new IllegalStateException("the test reads standard output itself (rawStreams)");
+        }
+        return awaitLine("stdout", stdout, stdoutReader, regex, fromLine);
+    }
+
+    /** Waits for a stderr line matching {@code regex}; returns its match. */
+    Matcher awaitStderr(String regex) throws InterruptedException {
+        return awaitLine("stderr", stderr, stderrReader, regex, 0);
+    }
+
+    private Matcher awaitLine(String name, List<String> lines, Thread reader, String regex, int fromLine)
+            throws InterruptedException {
         Pattern pattern = Pattern.compile(regex);
         long deadline = System.nanoTime() + WAIT.toNanos();
-        synchronized (stdout) {
+        synchronized (lines) {
             while (true) {
-                for (String line : stdout.subList(Math.min(fromLine, stdout.size()), stdout.size())) {
+                for (String line : lines.subList(Math.min(fromLine, lines.size()), lines.size())) {
                     Matcher m = pattern.matcher(line);
                     if (m.find()) {
                         return m;
                     }
                 }
                 long left = deadline - System.nanoTime();
-                if (left <= 0 || !process.isAlive() && !stdoutReader.isAlive()) {
-                    throw new AssertionError("no stdout line matching /" + regex + "/ ; stdout: " + stdout
+                if (left <= 0 || !process.isAlive() && !reader.isAlive()) {
+                    throw new AssertionError("no " + name + " line matching /" + regex + "/ ; stdout: " + stdout
                             + " stderr: " + stderr);
                 }
-                stdout.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                lines.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
             }
         }
+    }
+
+    /** Standard input, to write to and close (rawStreams only). */
+    OutputStream stdin() {
+        return process.getOutputStream();
+    }
+
+    /** Standard output as bytes (rawStreams only). */
+    InputStream stdoutStream() {
+        if (stdoutReader != null) {
+            throw new IllegalStateException("standard output is collected as lines; launch with rawStreams()");
+        }
+        return process.getInputStream();
     }
 
     /** Waits for the process to end (bounded) and for its output to be read; returns the exit code. */
@@ -163,7 +209,9 @@ final class FerryProcess implements AutoCloseable {
             process.destroyForcibly();
             throw new AssertionError("ferry did not exit; stdout: " + stdout + " stderr: " + stderr);
         }
-        stdoutReader.join(WAIT.toMillis());
+        if (stdoutReader != null) {
+            stdoutReader.join(WAIT.toMillis());
+        }
         stderrReader.join(WAIT.toMillis());
         return process.exitValue();
     }
@@ -174,6 +222,11 @@ final class FerryProcess implements AutoCloseable {
      */
     void terminate() throws IOException, InterruptedException {
         signal("TERM");
+    }
+
+    /** Sends SIGINT, as Ctrl-C in a terminal does. */
+    void interrupt() throws IOException, InterruptedException {
+        signal("INT");
     }
 
     /** Sends SIGHUP, as {@code systemctl reload} or an operator's {@code kill -HUP} does. */
@@ -190,6 +243,10 @@ final class FerryProcess implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     String stdout() {

@@ -37,6 +37,16 @@ class HostPortTest {
         assertThat(HostPort.parse("localhost:1080").getAddress().isLoopbackAddress()).isTrue();
     }
 
+    @Test
+    void parsesWithoutResolvingWhenAskedTo() {
+        InetSocketAddress name = HostPort.parseUnresolved("does-not-exist.invalid:443");
+        assertThat(name.isUnresolved()).isTrue();
+        assertThat(name.getHostString()).isEqualTo("does-not-exist.invalid");
+        assertThat(name.getPort()).isEqualTo(443);
+        assertThat(HostPort.parseUnresolved("[::1]:22").getHostString()).isEqualTo("::1");
+        assertThatThrownBy(() -> HostPort.parseUnresolved("::1:22")).hasMessageContaining("[::1]:1080");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"1080", "127.0.0.1", "127.0.0.1:", ":1080", "::1:1080", "[::1]1080", "[::1]:",
         "[127.0.0.1]:1080", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:http", "[::1:1080"})
