@@ -2,7 +2,9 @@ package dev.ferryproxy.handshake;
 
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.PasswordAuthenticator;
+import dev.ferryproxy.bind.BindService;
 import dev.ferryproxy.connect.TargetConnector;
+import dev.ferryproxy.udp.UdpAssociateService;
 
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -15,14 +17,19 @@ import java.util.function.Supplier;
  * @param authenticator checks passwords off the event loops
  * @param throttle slows down password guessing per client address
  * @param sessions the logged-in connections, by user, so a reload can end a removed user's
+ * @param bind what BIND needs (and whether it is on)
+ * @param udp what UDP ASSOCIATE needs (and whether it is on)
  */
 public record ProxyServices(TargetConnector connector, Supplier<ProxyPolicy> policy,
-        PasswordAuthenticator authenticator, LoginThrottle throttle, UserSessions sessions) {
+        PasswordAuthenticator authenticator, LoginThrottle throttle, UserSessions sessions,
+        BindService bind, UdpAssociateService udp) {
     public ProxyServices {
         Objects.requireNonNull(connector, "connector");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(authenticator, "authenticator");
         Objects.requireNonNull(throttle, "throttle");
         Objects.requireNonNull(sessions, "sessions");
+        Objects.requireNonNull(bind, "bind");
+        Objects.requireNonNull(udp, "udp");
     }
 }

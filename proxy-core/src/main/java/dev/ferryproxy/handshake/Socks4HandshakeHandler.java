@@ -6,13 +6,13 @@ import dev.ferryproxy.codec.v4.Socks4CommandResponse;
 import dev.ferryproxy.codec.v4.Socks4CommandType;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.Socks4CommandReplies;
-import dev.ferryproxy.connect.ConnectCommandHandler;
 import dev.ferryproxy.internal.PipelineNames;
 import dev.ferryproxy.policy.AccessRules;
 import dev.ferryproxy.policy.Action;
 import dev.ferryproxy.policy.Command;
 import dev.ferryproxy.policy.Decision;
 import dev.ferryproxy.policy.Rule;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -48,11 +48,6 @@ public final class Socks4HandshakeHandler extends ChannelInboundHandlerAdapter {
         }
         Socks4CommandRequest request = (Socks4CommandRequest) msg;
         PipelineNames.removeIfPresent(ctx.pipeline(), PipelineNames.HANDSHAKE_TIMEOUT);
-        if (request.type() != Socks4CommandType.CONNECT) {
-            log.debug("SOCKS4 client {} asked for {}, which is not enabled", ctx.channel().remoteAddress(), request.type());
-            HandshakeFailures.replyAndClose(ctx, Socks4CommandResponse.rejected());
-            return;
-        }
         ProxyPolicy policy = services.policy().get();
         String userId = request.userId().isEmpty() ? null : request.userId();
         if (userId != null) {
@@ -62,7 +57,8 @@ public final class Socks4HandshakeHandler extends ChannelInboundHandlerAdapter {
                 ? onlyExplicitSocks4Allows(policy.effectiveRules())
                 : policy.effectiveRules();
         CommandContext command = new CommandContext(ClientAttributes.clientAddress(ctx.channel()), userId,
-                SocksVersion.SOCKS4, Command.CONNECT, request.dst(), rules);
+                SocksVersion.SOCKS4, request.type() == Socks4CommandType.BIND ? Command.BIND : Command.CONNECT,
+                request.dst(), rules);
         if (policy.passwordRequired() && refusedBeforeResolution(command)) {
             log.info("{} refused: SOCKS4 carries no password, passwords are required, and no rule allows "
                     + "SOCKS4 for this client", command.describe());
@@ -72,8 +68,13 @@ public final class Socks4HandshakeHandler extends ChannelInboundHandlerAdapter {
         // A SOCKS4a name that no rule can decide before it is resolved goes on: the command handler
         // checks each resolved address against the same rules, so only an address whose deciding
         // rule allows and names SOCKS4 is dialled.
-        ctx.pipeline().replace(this, PipelineNames.COMMAND,
-                new ConnectCommandHandler(command, Socks4CommandReplies.INSTANCE, services.connector()));
+        ChannelHandler handler = CommandHandlers.forCommand(services, command, Socks4CommandReplies.INSTANCE);
+        if (handler == null) {
+            log.info("{} refused: {} is switched off on this server", command.describe(), request.type());
+            HandshakeFailures.replyAndClose(ctx, Socks4CommandResponse.rejected());
+            return;
+        }
+        ctx.pipeline().replace(this, PipelineNames.COMMAND, handler);
     }
 
     /** Whether the rules refuse this request on what is known before any name is resolved. */

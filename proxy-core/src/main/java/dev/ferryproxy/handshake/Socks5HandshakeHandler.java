@@ -13,9 +13,9 @@ import dev.ferryproxy.codec.v5.Socks5PasswordAuthRequest;
 import dev.ferryproxy.codec.v5.Socks5PasswordAuthRequestDecoder;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.Socks5CommandReplies;
-import dev.ferryproxy.connect.ConnectCommandHandler;
 import dev.ferryproxy.internal.PipelineNames;
 import dev.ferryproxy.policy.Command;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -90,16 +90,34 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private void onRequest(ChannelHandlerContext ctx, Socks5CommandRequest request) {
         PipelineNames.removeIfPresent(ctx.pipeline(), PipelineNames.HANDSHAKE_TIMEOUT);
-        if (Socks5CommandType.CONNECT.equals(request.type())) {
-            CommandContext command = new CommandContext(ClientAttributes.clientAddress(ctx.channel()),
-                    ClientAttributes.user(ctx.channel()), SocksVersion.SOCKS5, Command.CONNECT, request.dst(),
-                    policy.effectiveRules());
-            ctx.pipeline().replace(this, PipelineNames.COMMAND,
-                    new ConnectCommandHandler(command, Socks5CommandReplies.INSTANCE, services.connector()));
+        Command kind = commandOf(request.type());
+        if (kind == null) {
+            log.debug("SOCKS5 client {} asked for unknown command {}", ctx.channel().remoteAddress(), request.type());
+            HandshakeFailures.replyAndClose(ctx, Socks5CommandResponse.failure(Socks5CommandStatus.COMMAND_UNSUPPORTED));
             return;
         }
-        log.debug("SOCKS5 client {} asked for unsupported command {}", ctx.channel().remoteAddress(), request.type());
-        HandshakeFailures.replyAndClose(ctx, Socks5CommandResponse.failure(Socks5CommandStatus.COMMAND_UNSUPPORTED));
+        CommandContext command = new CommandContext(ClientAttributes.clientAddress(ctx.channel()),
+                ClientAttributes.user(ctx.channel()), SocksVersion.SOCKS5, kind, request.dst(),
+                policy.effectiveRules());
+        ChannelHandler handler = CommandHandlers.forCommand(services, command, Socks5CommandReplies.INSTANCE);
+        if (handler == null) {
+            log.info("{} refused: {} is switched off on this server", command.describe(), request.type());
+            HandshakeFailures.replyAndClose(ctx, Socks5CommandResponse.failure(Socks5CommandStatus.COMMAND_UNSUPPORTED));
+            return;
+        }
+        ctx.pipeline().replace(this, PipelineNames.COMMAND, handler);
+    }
+
+    /** The command for a CMD byte, or {@code null} when SOCKS5 defines none. */
+    private static Command commandOf(Socks5CommandType type) {
+        if (Socks5CommandType.CONNECT.equals(type)) {
+            return Command.CONNECT;
+        } else if (Socks5CommandType.BIND.equals(type)) {
+            return Command.BIND;
+        } else if (Socks5CommandType.UDP_ASSOCIATE.equals(type)) {
+            return Command.UDP_ASSOCIATE;
+        }
+        return null;
     }
 
     @Override

@@ -2,11 +2,13 @@ package dev.ferryproxy.server;
 
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.PasswordAuthenticator;
+import dev.ferryproxy.bind.BindService;
 import dev.ferryproxy.connect.TargetConnector;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.handshake.ProxyServices;
 import dev.ferryproxy.handshake.UserSessions;
 import dev.ferryproxy.resolve.DnsResolver;
+import dev.ferryproxy.udp.UdpAssociateService;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -18,6 +20,8 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,8 +30,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A running SOCKS4/4a/5 server: one acceptor thread, a worker event loop per core, and one
@@ -72,7 +74,11 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childHandler(new ProxyChannelInitializer(config.handshakeTimeout(), new ProxyServices(connector,
-                        policy::get, authenticator, new LoginThrottle(config.loginThrottle()), sessions)));
+                        policy::get, authenticator, new LoginThrottle(config.loginThrottle()), sessions,
+                        new BindService(config.bind(), transport.serverChannelType(), config.advertisedAddress(),
+                                waterMark),
+                        new UdpAssociateService(config.udp(), transport.datagramChannelType(), resolver,
+                                config.advertisedAddress()))));
         List<InetSocketAddress> bound = new ArrayList<>();
         try {
             for (InetSocketAddress address : config.listeners()) {

@@ -1,9 +1,12 @@
 package dev.ferryproxy.server;
 
 import dev.ferryproxy.auth.LoginThrottle;
+import dev.ferryproxy.bind.BindSettings;
 import dev.ferryproxy.handshake.ProxyPolicy;
+import dev.ferryproxy.udp.UdpSettings;
 import io.netty.util.NetUtil;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +30,11 @@ import java.util.Objects;
  * @param authThreads threads that check passwords, off the event loops
  * @param allowOpenProxy serve on a non-loopback address with neither passwords nor client rules
  * @param closeConnectionsOfRemovedUsers whether a reload that removes a user ends that user's connections
+ * @param bind whether and how BIND is served (off by default)
+ * @param udp whether and how UDP ASSOCIATE is served (on by default)
+ * @param advertisedAddress the address BIND and UDP ASSOCIATE replies give clients in place of
+ *     the server's own (behind NAT, in containers, behind a load balancer); {@code null} for the
+ *     local address of each client's connection
  */
 public record ProxyServerConfig(
         List<InetSocketAddress> listeners,
@@ -42,7 +50,10 @@ public record ProxyServerConfig(
         LoginThrottle.Settings loginThrottle,
         int authThreads,
         boolean allowOpenProxy,
-        boolean closeConnectionsOfRemovedUsers) {
+        boolean closeConnectionsOfRemovedUsers,
+        BindSettings bind,
+        UdpSettings udp,
+        InetAddress advertisedAddress) {
 
     public static final int DEFAULT_PORT = 1080;
 
@@ -67,6 +78,12 @@ public record ProxyServerConfig(
         Objects.requireNonNull(loginThrottle, "loginThrottle");
         if (authThreads < 1) {
             throw new IllegalArgumentException("authThreads: " + authThreads + " (expected: >= 1)");
+        }
+        Objects.requireNonNull(bind, "bind");
+        Objects.requireNonNull(udp, "udp");
+        if (advertisedAddress != null && advertisedAddress.isAnyLocalAddress()) {
+            throw new IllegalArgumentException("advertisedAddress: " + advertisedAddress.getHostAddress()
+                    + " is the wildcard address, which no client can reach (expected: an address clients can reach)");
         }
         checkNotAnOpenProxy(listeners, policy, allowOpenProxy);
     }
@@ -120,6 +137,9 @@ public record ProxyServerConfig(
         private int authThreads = 2;
         private boolean allowOpenProxy;
         private boolean closeConnectionsOfRemovedUsers;
+        private BindSettings bind = BindSettings.DEFAULT;
+        private UdpSettings udp = UdpSettings.DEFAULT;
+        private InetAddress advertisedAddress;
 
         private Builder() {
         }
@@ -191,13 +211,29 @@ public record ProxyServerConfig(
             return this;
         }
 
+        public Builder bind(BindSettings settings) {
+            this.bind = settings;
+            return this;
+        }
+
+        public Builder udp(UdpSettings settings) {
+            this.udp = settings;
+            return this;
+        }
+
+        /** The address BIND and UDP ASSOCIATE replies advertise; null for each connection's local address. */
+        public Builder advertisedAddress(InetAddress address) {
+            this.advertisedAddress = address;
+            return this;
+        }
+
         public ProxyServerConfig build() {
             List<InetSocketAddress> effective = listeners.isEmpty()
                     ? List.of(new InetSocketAddress("127.0.0.1", DEFAULT_PORT))
                     : listeners;
             return new ProxyServerConfig(effective, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers,
                     transport, workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy,
-                    loginThrottle, authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers);
+                    loginThrottle, authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress);
         }
     }
 }

@@ -1,0 +1,25 @@
+package dev.ferryproxy.bind;
+
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.ServerSocketChannel;
+
+import java.net.InetAddress;
+import java.util.Objects;
+
+/**
+ * What every BIND of a server shares, built once.
+ *
+ * @param settings whether BIND is on, its ports and its timeout
+ * @param serverChannelType the transport's listening socket class
+ * @param advertisedAddress the address put in the first reply in place of the listener's own
+ *     (for NAT and containers); {@code null} for the local address of the client's connection
+ * @param waterMark the relay's write buffer water marks, as for CONNECT's target channels
+ */
+public record BindService(BindSettings settings, Class<? extends ServerSocketChannel> serverChannelType,
+        InetAddress advertisedAddress, WriteBufferWaterMark waterMark) {
+    public BindService {
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(serverChannelType, "serverChannelType");
+        Objects.requireNonNull(waterMark, "waterMark");
+    }
+}
