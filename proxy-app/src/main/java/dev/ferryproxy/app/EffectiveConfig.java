@@ -32,7 +32,7 @@ final class EffectiveConfig {
             throw file.auth().requiredNode().error("is true, but no user is configured (add auth.users or"
                     + " auth.usersFile, or pass --user NAME:PASSWORD)");
         }
-        return new ProxyPolicy(new AccessRules(file.rules()), users, required);
+        return new ProxyPolicy(new AccessRules(file.rules()), users, required, file.upstreams());
     }
 
     /**

@@ -159,9 +159,10 @@ public final class FerryCommand implements Callable<Integer> {
     private void logPolicy(ProxyPolicy policy) {
         int userCount = policy.users().names().size();
         int ruleCount = policy.rules().rules().size();
-        log.info("{} user(s), passwords {}; {}{}", userCount,
+        log.info("{} user(s), passwords {}; {}{}{}", userCount,
                 policy.passwordRequired() ? "required" : userCount > 0 ? "optional" : "not used",
                 ruleCount > 0 ? ruleCount + " rule(s)" : "default rules",
+                policy.upstreams().isEmpty() ? "" : "; upstreams: " + policy.upstreams().values(),
                 configFile != null ? "; configuration from " + configFile + " (SIGHUP reloads users and rules)" : "");
     }
 

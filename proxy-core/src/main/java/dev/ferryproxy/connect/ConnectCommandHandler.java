@@ -1,5 +1,6 @@
 package dev.ferryproxy.connect;
 
+import dev.ferryproxy.client.SocksTarget;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.CommandOutcome;
 import dev.ferryproxy.command.CommandReplies;
@@ -21,6 +22,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -39,6 +41,14 @@ import java.util.Optional;
  * and carries the outbound socket's local address. When the reply has been written, the
  * handshake handlers leave (the decoder last, so its leftover bytes reach the relay) and both
  * sides start reading. On failure the client gets the mapped reply and the connection closes.
+ *
+ * <p><b>Upstreams.</b> When the rule that allows names an upstream ({@code via}), the target is
+ * reached through that chain of parent proxies instead ({@link UpstreamConnector}). A request by
+ * name that a rule settles before resolving goes to the parent by name (a socks5h or socks4a
+ * parent resolves it). A name that had to be resolved here goes to the parent as the first
+ * allowed address, so the parent cannot reach anything the rules did not check. When a name's
+ * addresses are decided by different rules, the route of the first allowed address is taken,
+ * with only the addresses that share it.
  */
 public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectCommandHandler.class);
@@ -46,13 +56,19 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
     private final CommandContext command;
     private final CommandReplies replies;
     private final TargetConnector connector;
+    private final UpstreamConnector upstreamConnector;
+    /** The upstreams by name, from the policy the handshake began with. */
+    private final Map<String, Upstream> upstreams;
     /** The step under way (resolving, then connecting), cancelled if the client leaves. */
     private Future<?> pending;
 
-    public ConnectCommandHandler(CommandContext command, CommandReplies replies, TargetConnector connector) {
+    public ConnectCommandHandler(CommandContext command, CommandReplies replies, TargetConnector connector,
+            UpstreamConnector upstreamConnector, Map<String, Upstream> upstreams) {
         this.command = command;
         this.replies = replies;
         this.connector = connector;
+        this.upstreamConnector = upstreamConnector;
+        this.upstreams = upstreams;
     }
 
     @Override
@@ -63,7 +79,7 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
         if (literal.isPresent()) {
             Decision decision = command.rules().evaluate(request);
             if (decision.allowed()) {
-                dial(ctx, List.of(literal.get()));
+                dial(ctx, decision, List.of(literal.get()));
             } else {
                 deny(ctx, decision);
             }
@@ -72,6 +88,12 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
         Optional<Decision> early = command.rules().evaluateBeforeResolution(request);
         if (early.isPresent() && !early.get().allowed()) {
             deny(ctx, early.get());
+            return;
+        }
+        if (early.isPresent() && upstreamOf(early.get()) != null) {
+            // The parent resolves the name (or the hop's scheme resolves it here): no rule needs the address.
+            dialVia(ctx, upstreamOf(early.get()), SocksTarget.of(command.destination().host(),
+                    command.destination().port()));
             return;
         }
         Future<List<InetAddress>> resolving = connector.resolve(command.destination().host(), ctx.channel().eventLoop());
@@ -83,36 +105,60 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
             if (!resolving.isSuccess()) {
                 fail(ctx, resolving.cause());
             } else if (early.isPresent()) {
-                dial(ctx, resolving.getNow());
+                dial(ctx, early.get(), resolving.getNow());
             } else {
                 dialAllowed(ctx, request, resolving.getNow());
             }
         });
     }
 
-    /** Dials the addresses the rules allow; denies when they allow none. */
+    /**
+     * Dials the addresses the rules allow, along the route of the first of them (only the
+     * addresses that share it); denies when the rules allow none.
+     */
     private void dialAllowed(ChannelHandlerContext ctx, AccessRequest request, List<InetAddress> resolved) {
         List<InetAddress> allowed = new ArrayList<>(resolved.size());
+        Decision firstAllowed = null;
         Decision firstDenial = null;
         for (InetAddress address : resolved) {
             Decision decision = command.rules().evaluate(request.withDestinationAddress(address));
-            if (decision.allowed()) {
+            if (!decision.allowed()) {
+                firstDenial = firstDenial == null ? decision : firstDenial;
+            } else if (firstAllowed == null || upstreamOf(decision) == upstreamOf(firstAllowed)) {
+                firstAllowed = firstAllowed == null ? decision : firstAllowed;
                 allowed.add(address);
-            } else if (firstDenial == null) {
-                firstDenial = decision;
             }
         }
         if (allowed.isEmpty()) {
             deny(ctx, firstDenial);
         } else {
-            dial(ctx, allowed);
+            dial(ctx, firstAllowed, allowed);
         }
     }
 
-    private void dial(ChannelHandlerContext ctx, List<InetAddress> addresses) {
+    /** Dials the allowed addresses directly, or the first of them through the decision's upstream. */
+    private void dial(ChannelHandlerContext ctx, Decision decision, List<InetAddress> addresses) {
+        Upstream upstream = upstreamOf(decision);
+        if (upstream != null) {
+            dialVia(ctx, upstream, SocksTarget.of(new InetSocketAddress(addresses.get(0), command.destination().port())));
+            return;
+        }
         Future<Channel> connecting = connector.connect(addresses, command.destination().port(), ctx.channel().eventLoop());
         pending = connecting;
         connecting.addListener(done -> onTargetConnected(ctx, connecting));
+    }
+
+    private void dialVia(ChannelHandlerContext ctx, Upstream upstream, SocksTarget target) {
+        log.debug("{} goes through upstream {}", command.describe(), upstream);
+        Future<Channel> connecting = upstreamConnector.connect(upstream, target, ctx.channel().eventLoop());
+        pending = connecting;
+        connecting.addListener(done -> onTargetConnected(ctx, connecting));
+    }
+
+    /** The upstream the deciding rule routes through, or {@code null} to go directly. */
+    private Upstream upstreamOf(Decision decision) {
+        String via = decision.rule() == null ? null : decision.rule().via();
+        return via == null ? null : upstreams.get(via);
     }
 
     private void onTargetConnected(ChannelHandlerContext ctx, Future<Channel> connecting) {
@@ -140,6 +186,12 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
 
     private void fail(ChannelHandlerContext ctx, Throwable cause) {
         CommandOutcome outcome = ConnectFailures.outcomeOf(cause);
+        if (cause instanceof UpstreamFailedException) {
+            // The operator's parent proxy is down or misconfigured: worth more than a debug line.
+            log.warn("{} failed ({}): {}", command.describe(), outcome, cause.getMessage());
+            ctx.writeAndFlush(replies.failure(outcome)).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         log.debug("{} failed ({}): {}", command.describe(), outcome, cause.toString());
         ctx.writeAndFlush(replies.failure(outcome)).addListener(ChannelFutureListener.CLOSE);
     }

@@ -14,12 +14,15 @@ final class CommandHandlers {
 
     /**
      * The handler for {@code command}, or {@code null} when the server has the command switched
-     * off (BIND unless enabled, UDP ASSOCIATE when disabled).
+     * off (BIND unless enabled, UDP ASSOCIATE when disabled). {@code policy} is the one the
+     * handshake began with, whose rules are in {@code command}.
      */
-    static ChannelHandler forCommand(ProxyServices services, CommandContext command, CommandReplies replies) {
+    static ChannelHandler forCommand(ProxyServices services, ProxyPolicy policy, CommandContext command,
+            CommandReplies replies) {
         switch (command.command()) {
             case CONNECT:
-                return new ConnectCommandHandler(command, replies, services.connector());
+                return new ConnectCommandHandler(command, replies, services.connector(), services.upstreamConnector(),
+                        policy.upstreams());
             case BIND:
                 return services.bind().settings().enabled()
                         ? new BindCommandHandler(command, replies, services.bind()) : null;

@@ -1,8 +1,13 @@
 package dev.ferryproxy.handshake;
 
 import dev.ferryproxy.auth.UserDirectory;
+import dev.ferryproxy.connect.Upstream;
 import dev.ferryproxy.policy.AccessRules;
+import dev.ferryproxy.policy.Rule;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -13,14 +18,34 @@ import java.util.Objects;
  * @param users the users who may log in with a password
  * @param passwordRequired whether SOCKS5 clients must log in (and SOCKS4 clients, which cannot,
  *     are refused unless a rule explicitly allows SOCKS4 for them)
+ * @param upstreams the parent proxy routes, by name, that rules name with {@code via}
  */
-public record ProxyPolicy(AccessRules rules, UserDirectory users, boolean passwordRequired) {
+public record ProxyPolicy(AccessRules rules, UserDirectory users, boolean passwordRequired,
+        Map<String, Upstream> upstreams) {
     public ProxyPolicy {
         Objects.requireNonNull(rules, "rules");
         Objects.requireNonNull(users, "users");
+        upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(upstreams, "upstreams")));
         if (passwordRequired && users.isEmpty()) {
             throw new IllegalArgumentException("passwords are required but no user is configured");
         }
+        for (Map.Entry<String, Upstream> entry : upstreams.entrySet()) {
+            if (!entry.getKey().equals(entry.getValue().name())) {
+                throw new IllegalArgumentException("upstream '" + entry.getValue().name() + "' is filed under '"
+                        + entry.getKey() + "'");
+            }
+        }
+        for (Rule rule : rules.rules()) {
+            if (rule.via() != null && !upstreams.containsKey(rule.via())) {
+                throw new IllegalArgumentException(rule.name() + ": via '" + rule.via()
+                        + "' names no upstream (defined: " + (upstreams.isEmpty() ? "none" : upstreams.keySet()) + ")");
+            }
+        }
+    }
+
+    /** A policy that sends everything directly, through no upstream. */
+    public ProxyPolicy(AccessRules rules, UserDirectory users, boolean passwordRequired) {
+        this(rules, users, passwordRequired, Map.of());
     }
 
     /** No users, no password, the safe default rules. */

@@ -4,6 +4,7 @@ import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.PasswordAuthenticator;
 import dev.ferryproxy.bind.BindService;
 import dev.ferryproxy.connect.TargetConnector;
+import dev.ferryproxy.connect.UpstreamConnector;
 import dev.ferryproxy.udp.UdpAssociateService;
 
 import java.util.Objects;
@@ -13,6 +14,7 @@ import java.util.function.Supplier;
  * What the per-connection handlers share across a server, built once.
  *
  * @param connector dials targets
+ * @param upstreamConnector reaches targets through parent proxies
  * @param policy the current users and rules; a reload replaces what it supplies
  * @param authenticator checks passwords off the event loops
  * @param throttle slows down password guessing per client address
@@ -20,11 +22,12 @@ import java.util.function.Supplier;
  * @param bind what BIND needs (and whether it is on)
  * @param udp what UDP ASSOCIATE needs (and whether it is on)
  */
-public record ProxyServices(TargetConnector connector, Supplier<ProxyPolicy> policy,
+public record ProxyServices(TargetConnector connector, UpstreamConnector upstreamConnector, Supplier<ProxyPolicy> policy,
         PasswordAuthenticator authenticator, LoginThrottle throttle, UserSessions sessions,
         BindService bind, UdpAssociateService udp) {
     public ProxyServices {
         Objects.requireNonNull(connector, "connector");
+        Objects.requireNonNull(upstreamConnector, "upstreamConnector");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(authenticator, "authenticator");
         Objects.requireNonNull(throttle, "throttle");

@@ -68,7 +68,7 @@ public final class Socks4HandshakeHandler extends ChannelInboundHandlerAdapter {
         // A SOCKS4a name that no rule can decide before it is resolved goes on: the command handler
         // checks each resolved address against the same rules, so only an address whose deciding
         // rule allows and names SOCKS4 is dialled.
-        ChannelHandler handler = CommandHandlers.forCommand(services, command, Socks4CommandReplies.INSTANCE);
+        ChannelHandler handler = CommandHandlers.forCommand(services, policy, command, Socks4CommandReplies.INSTANCE);
         if (handler == null) {
             log.info("{} refused: {} is switched off on this server", command.describe(), request.type());
             HandshakeFailures.replyAndClose(ctx, Socks4CommandResponse.rejected());
@@ -95,7 +95,7 @@ public final class Socks4HandshakeHandler extends ChannelInboundHandlerAdapter {
             if (rule.action() == Action.ALLOW && !rule.socksVersions().contains(4)) {
                 adjusted.add(new Rule(rule.name() + ", which does not name SOCKS4 while passwords are required",
                         Action.DENY, rule.clients(), rule.users(), rule.socksVersions(), rule.commands(),
-                        rule.destinationNetworks(), rule.destinationNames(), rule.destinationPorts()));
+                        rule.destinationNetworks(), rule.destinationNames(), rule.destinationPorts(), null));
             } else {
                 adjusted.add(rule);
             }

@@ -99,7 +99,7 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
         CommandContext command = new CommandContext(ClientAttributes.clientAddress(ctx.channel()),
                 ClientAttributes.user(ctx.channel()), SocksVersion.SOCKS5, kind, request.dst(),
                 policy.effectiveRules());
-        ChannelHandler handler = CommandHandlers.forCommand(services, command, Socks5CommandReplies.INSTANCE);
+        ChannelHandler handler = CommandHandlers.forCommand(services, policy, command, Socks5CommandReplies.INSTANCE);
         if (handler == null) {
             log.info("{} refused: {} is switched off on this server", command.describe(), request.type());
             HandshakeFailures.replyAndClose(ctx, Socks5CommandResponse.failure(Socks5CommandStatus.COMMAND_UNSUPPORTED));

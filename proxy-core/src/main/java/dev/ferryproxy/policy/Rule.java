@@ -31,10 +31,12 @@ import java.util.function.Predicate;
  * @param destinationNetworks networks the destination address must be in
  * @param destinationNames patterns the destination name must match
  * @param destinationPorts ports the destination port must be in
+ * @param via the name of the upstream proxy route that requests this rule allows go through;
+ *     {@code null} to go directly (only an allowing rule may name one)
  */
 public record Rule(String name, Action action, List<Cidr> clients, Set<String> users, Set<Integer> socksVersions,
         Set<Command> commands, List<Cidr> destinationNetworks, List<DomainPattern> destinationNames,
-        List<PortRange> destinationPorts) {
+        List<PortRange> destinationPorts, String via) {
 
     /** Checks the fields and makes every collection an unmodifiable copy. */
     public Rule {
@@ -50,6 +52,11 @@ public record Rule(String name, Action action, List<Cidr> clients, Set<String> u
         destinationNetworks = List.copyOf(Objects.requireNonNull(destinationNetworks, "destinationNetworks"));
         destinationNames = List.copyOf(Objects.requireNonNull(destinationNames, "destinationNames"));
         destinationPorts = List.copyOf(Objects.requireNonNull(destinationPorts, "destinationPorts"));
+        if (via != null && (via.isBlank() || action != Action.ALLOW)) {
+            throw new IllegalArgumentException(name + ": " + (via.isBlank() ? "the upstream name is empty"
+                    : "only a rule that allows can route through an upstream ('via'), and this one says "
+                            + action.configName()));
+        }
         for (String user : users) {
             if (user.isEmpty()) {
                 throw new IllegalArgumentException(name + ": an empty user name can never be matched");
@@ -75,6 +82,11 @@ public record Rule(String name, Action action, List<Cidr> clients, Set<String> u
     /** A builder for a rule named {@code name} doing {@code action}; every condition starts empty. */
     public static Builder builder(String name, Action action) {
         return new Builder(name, action);
+    }
+
+    /** Whether what this rule allows goes through an upstream proxy. */
+    public boolean routesViaUpstream() {
+        return via != null;
     }
 
     /** True when destinationNetworks is non-empty: the rule can only be decided on a known address. */
@@ -134,6 +146,7 @@ public record Rule(String name, Action action, List<Cidr> clients, Set<String> u
         private List<Cidr> destinationNetworks = List.of();
         private List<DomainPattern> destinationNames = List.of();
         private List<PortRange> destinationPorts = List.of();
+        private String via;
 
         private Builder(String name, Action action) {
             this.name = Objects.requireNonNull(name, "name");
@@ -217,10 +230,16 @@ public record Rule(String name, Action action, List<Cidr> clients, Set<String> u
             return this;
         }
 
+        /** Routes what the rule allows through the named upstream; null to go directly. */
+        public Builder via(String upstream) {
+            this.via = upstream;
+            return this;
+        }
+
         /** The rule. */
         public Rule build() {
             return new Rule(name, action, clients, users, socksVersions, commands, destinationNetworks,
-                    destinationNames, destinationPorts);
+                    destinationNames, destinationPorts, via);
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.PasswordAuthenticator;
 import dev.ferryproxy.bind.BindService;
 import dev.ferryproxy.connect.TargetConnector;
+import dev.ferryproxy.connect.UpstreamConnector;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.handshake.ProxyServices;
 import dev.ferryproxy.handshake.UserSessions;
@@ -74,7 +75,7 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childHandler(new ProxyChannelInitializer(config.handshakeTimeout(), new ProxyServices(connector,
-                        policy::get, authenticator, new LoginThrottle(config.loginThrottle()), sessions,
+                        new UpstreamConnector(connector, resolver, config.connectTimeout()), policy::get, authenticator, new LoginThrottle(config.loginThrottle()), sessions,
                         new BindService(config.bind(), transport.serverChannelType(), config.advertisedAddress(),
                                 waterMark),
                         new UdpAssociateService(config.udp(), transport.datagramChannelType(), resolver,

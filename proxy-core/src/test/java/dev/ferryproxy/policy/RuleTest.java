@@ -214,7 +214,7 @@ class RuleTest {
     @Test
     void theConstructorCopiesToo() {
         List<PortRange> ports = new ArrayList<>(List.of(PortRange.parse("80")));
-        Rule rule = new Rule("r", Action.DENY, List.of(), Set.of(), Set.of(), Set.of(), List.of(), List.of(), ports);
+        Rule rule = new Rule("r", Action.DENY, List.of(), Set.of(), Set.of(), Set.of(), List.of(), List.of(), ports, null);
         ports.add(PortRange.parse("443"));
         assertThat(rule.destinationPorts()).containsExactly(PortRange.parse("80"));
         assertThat(rule).isEqualTo(Rule.builder("r", Action.DENY).destinationPorts(PortRange.parse("80")).build());
@@ -239,6 +239,17 @@ class RuleTest {
         assertThatThrownBy(() -> Rule.builder("r", null)).isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> allow().clients((Cidr) null)).isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> new Rule("r", Action.ALLOW, null, Set.of(), Set.of(), Set.of(), List.of(), List.of(),
-                List.of())).isInstanceOf(NullPointerException.class).hasMessage("clients");
+                List.of(), null)).isInstanceOf(NullPointerException.class).hasMessage("clients");
+    }
+
+    @Test
+    void onlyAnAllowingRuleRoutesThroughAnUpstream() {
+        assertThat(allow().via("parent").build().via()).isEqualTo("parent");
+        assertThat(allow().via("parent").build().routesViaUpstream()).isTrue();
+        assertThat(allow().build().routesViaUpstream()).isFalse();
+        assertThatThrownBy(() -> Rule.builder("r", Action.DENY).via("parent").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only a rule that allows");
+        assertThatThrownBy(() -> allow().via(" ").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("upstream name is empty");
     }
 }

@@ -2,6 +2,7 @@ package dev.ferryproxy.app.config;
 
 import dev.ferryproxy.app.Durations;
 import dev.ferryproxy.app.HostPort;
+import dev.ferryproxy.connect.Upstream;
 import dev.ferryproxy.server.TransportKind;
 
 import java.net.InetSocketAddress;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -32,7 +34,7 @@ public final class ConfigFile {
             return FerryConfig.empty(path);
         }
         ConfigMap top = root.get().asMap("listen", "timeouts", "dns", "transport", "workerThreads",
-                "allowOpenProxy", "auth", "rules");
+                "allowOpenProxy", "auth", "upstreams", "rules");
 
         List<InetSocketAddress> listeners = top.read("listen", node -> node.asListOf(ConfigFile::address, true));
         ConfigMap timeouts = top.read("timeouts", node -> node.asMap("handshake", "connect"));
@@ -43,6 +45,8 @@ public final class ConfigFile {
         FerryConfig.Auth auth = top.get("auth").isPresent()
                 ? AuthSection.read(top.get("auth").get(), directoryOf(path))
                 : FerryConfig.Auth.NONE;
+        Map<String, Upstream> upstreams = top.get("upstreams").isPresent()
+                ? UpstreamsSection.read(top.get("upstreams").get()) : Map.of();
         return new FerryConfig(path,
                 listeners,
                 timeouts == null ? null : timeouts.read("handshake", ConfigFile::positiveDuration),
@@ -53,7 +57,8 @@ public final class ConfigFile {
                 workerThreads,
                 allowOpenProxy,
                 auth,
-                top.get("rules").isPresent() ? RulesSection.read(top.get("rules").get()) : List.of());
+                upstreams,
+                top.get("rules").isPresent() ? RulesSection.read(top.get("rules").get(), upstreams.keySet()) : List.of());
     }
 
     private static InetSocketAddress address(ConfigNode node) throws ConfigException {

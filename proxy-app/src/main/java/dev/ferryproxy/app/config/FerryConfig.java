@@ -2,12 +2,14 @@ package dev.ferryproxy.app.config;
 
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.UserDirectory;
+import dev.ferryproxy.connect.Upstream;
 import dev.ferryproxy.policy.Rule;
 import dev.ferryproxy.server.TransportKind;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +29,7 @@ import java.util.Objects;
  * @param workerThreads {@code workerThreads}
  * @param allowOpenProxy {@code allowOpenProxy}
  * @param auth the {@code auth} section
+ * @param upstreams {@code upstreams}, by name; empty when there are none
  * @param rules {@code rules}, in order; empty when there are none
  */
 public record FerryConfig(
@@ -40,6 +43,7 @@ public record FerryConfig(
         Integer workerThreads,
         Boolean allowOpenProxy,
         Auth auth,
+        Map<String, Upstream> upstreams,
         List<Rule> rules) {
 
     /**
@@ -65,6 +69,7 @@ public record FerryConfig(
         listeners = listeners == null ? null : List.copyOf(listeners);
         dnsServers = dnsServers == null ? null : List.copyOf(dnsServers);
         Objects.requireNonNull(auth, "auth");
+        upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
         rules = List.copyOf(rules);
     }
 
@@ -75,7 +80,8 @@ public record FerryConfig(
 
     /** A file that sets nothing (empty, or comments only). */
     static FerryConfig empty(Path source) {
-        return new FerryConfig(source, null, null, null, null, null, null, null, null, Auth.NONE, List.of());
+        return new FerryConfig(source, null, null, null, null, null, null, null, null, Auth.NONE, Map.of(),
+                List.of());
     }
 
     /**

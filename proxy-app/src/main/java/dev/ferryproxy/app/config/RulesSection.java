@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads the {@code rules} list: first match wins. A condition that is left out matches anything;
@@ -20,19 +21,23 @@ final class RulesSection {
     private RulesSection() {
     }
 
-    static List<Rule> read(ConfigNode node) throws ConfigException {
+    /**
+     * @param upstreams the names {@code via} may give (the {@code upstreams} section's)
+     */
+    static List<Rule> read(ConfigNode node, Set<String> upstreams) throws ConfigException {
         List<ConfigNode> entries = node.asList();
         List<Rule> rules = new ArrayList<>(entries.size());
         Map<String, Integer> names = new LinkedHashMap<>();
         for (int i = 0; i < entries.size(); i++) {
-            rules.add(rule(entries.get(i), "rules[" + i + "]", names));
+            rules.add(rule(entries.get(i), "rules[" + i + "]", names, upstreams));
         }
         return rules;
     }
 
-    private static Rule rule(ConfigNode node, String defaultName, Map<String, Integer> names) throws ConfigException {
+    private static Rule rule(ConfigNode node, String defaultName, Map<String, Integer> names, Set<String> upstreams)
+            throws ConfigException {
         ConfigMap rule = node.asMap("name", "action", "clients", "users", "versions", "commands", "destinations",
-                "names", "ports");
+                "names", "ports", "via");
         String name = defaultName;
         if (rule.get("name").isPresent()) {
             ConfigNode nameNode = rule.get("name").get();
@@ -45,7 +50,8 @@ final class RulesSection {
                 throw nameNode.error("rule name '" + name + "' is used twice (first on line " + firstLine + ")");
             }
         }
-        Rule.Builder builder = Rule.builder(name, rule.require("action").as(Action::parse));
+        Action action = rule.require("action").as(Action::parse);
+        Rule.Builder builder = Rule.builder(name, action);
         List<Cidr> clients = rule.read("clients", value -> value.asListOf(cidr(), true));
         if (clients != null) {
             builder.clients(clients);
@@ -77,11 +83,27 @@ final class RulesSection {
         if (ports != null) {
             builder.destinationPorts(ports);
         }
+        if (rule.get("via").isPresent()) {
+            builder.via(via(rule.get("via").get(), action, upstreams));
+        }
         try {
             return builder.build();
         } catch (IllegalArgumentException e) {
             throw node.error(e.getMessage());
         }
+    }
+
+    private static String via(ConfigNode node, Action action, Set<String> upstreams) throws ConfigException {
+        if (action != Action.ALLOW) {
+            throw node.error("only a rule that allows can route through an upstream, and this one says "
+                    + action.configName());
+        }
+        String name = node.asString();
+        if (!upstreams.contains(name)) {
+            throw node.error("'" + name + "' names no upstream (defined in 'upstreams': "
+                    + (upstreams.isEmpty() ? "none" : String.join(", ", upstreams)) + ")");
+        }
+        return name;
     }
 
     private static ConfigNode.Reader<Cidr> cidr() {

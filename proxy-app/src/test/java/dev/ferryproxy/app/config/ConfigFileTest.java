@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ferryproxy.auth.LoginThrottle;
+import dev.ferryproxy.client.ProxyUri;
 import dev.ferryproxy.auth.PasswordHashing;
 import dev.ferryproxy.policy.Action;
 import dev.ferryproxy.policy.Cidr;
@@ -74,7 +75,7 @@ class ConfigFileTest {
     @Test
     void unknownTopLevelKeyListsEveryKey() throws IOException {
         assertThat(error("# comment\nlistens: []\n")).hasMessage(where(2, 1, "listens")
-                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, auth, rules)");
+                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, auth, upstreams, rules)");
     }
 
     @Test
@@ -202,7 +203,12 @@ class ConfigFileTest {
         "rules: [{ action: allow, commands: [shout] }]|1:37|rules[0].commands[0]|'shout' is not a command (expected one of: connect, bind, udp)",
         "rules: [{ action: allow, clients: [] }]|1:35|rules[0].clients|the list is empty (leave the key out instead)",
         "rules: [{ action: allow, names: [\"10.0.0.1\"] }]|1:34|rules[0].names[0]|'10.0.0.1' is an IP address, not a name (match addresses with a destination network, e.g. 10.0.0.0/8)",
-        "rules: [{ action: allow, colour: red }]|1:26|rules[0].colour|unknown key (expected one of: name, action, clients, users, versions, commands, destinations, names, ports)",
+        "rules: [{ action: allow, colour: red }]|1:26|rules[0].colour|unknown key (expected one of: name, action, clients, users, versions, commands, destinations, names, ports, via)",
+        "rules: [{ action: allow, via: corp }]|1:31|rules[0].via|'corp' names no upstream (defined in 'upstreams': none)",
+        "upstreams: [{ name: corp, proxies: [] }]|1:36|upstreams[0].proxies|the list is empty (leave the key out instead)",
+        "upstreams: [{ name: corp }]|1:13|upstreams[0].proxies|is missing (it is required)",
+        "upstreams: [{ name: corp, proxies: [\"http://p:3128\"] }]|1:37|upstreams[0].proxies[0]|proxy URI 'http://p:3128': unknown scheme 'http'",
+        "upstreams: [{ name: ' ', proxies: [\"socks5://p:1\"] }]|1:21|upstreams[0].name|the name is empty",
         "listen: []|1:9|listen|the list is empty (leave the key out instead)",
         "dns: { servers: [\"127.0.0.1\"] }|1:18|dns.servers[0]|'127.0.0.1' is not HOST:PORT (write IPv6 as [::1]:1080)",
         "auth: { users: [{ name: alice, password: secret }] }|1:32|auth.users[0].password|unknown key (expected one of: name, passwordHash)",
@@ -229,6 +235,32 @@ class ConfigFileTest {
                 .hasMessage(where(4, 15, "auth.users[1].name") + "user 'bob' is listed twice (first on line 3)");
         assertThat(error("rules:\n  - { name: web, action: allow }\n  - { name: web, action: deny }\n"))
                 .hasMessage(where(3, 13, "rules[1].name") + "rule name 'web' is used twice (first on line 2)");
+    }
+
+    @Test
+    void upstreamsAreNamedRoutesThatRulesUse() throws Exception {
+        FerryConfig config = load("upstreams:\n"
+                + "  - name: corp\n"
+                + "    proxies: [\"socks5h://relay:s3cret@10.0.0.2:1080\", \"socks4a://[2001:db8::3]:1081\"]\n"
+                + "  - name: backup\n"
+                + "    proxies: [\"socks5://10.0.0.9\"]\n"
+                + "rules:\n"
+                + "  - { action: allow, names: [\"*.corp.example\"], via: corp }\n"
+                + "  - { action: allow }\n");
+        assertThat(config.upstreams().keySet()).containsExactly("corp", "backup");
+        assertThat(config.upstreams().get("corp").hops()).containsExactly(
+                ProxyUri.parse("socks5h://relay:s3cret@10.0.0.2:1080"), ProxyUri.parse("socks4a://[2001:db8::3]:1081"));
+        assertThat(config.upstreams().get("backup").firstHop().port()).isEqualTo(1080);
+        assertThat(config.rules().get(0).via()).isEqualTo("corp");
+        assertThat(config.rules().get(1).via()).isNull();
+        assertThat(error("upstreams:\n  - { name: a, proxies: [\"socks5://p:1\"] }\n"
+                + "  - { name: a, proxies: [\"socks5://q:1\"] }\n"))
+                .hasMessage(where(3, 13, "upstreams[1].name") + "upstream 'a' is defined twice (first on line 2)");
+        assertThat(error("upstreams: [{ name: a, proxies: [\"socks5://p:1\"] }]\nrules: [{ action: allow, via: b }]\n"))
+                .hasMessage(where(2, 31, "rules[0].via") + "'b' names no upstream (defined in 'upstreams': a)");
+        assertThat(error("upstreams: [{ name: a, proxies: [\"socks5://p:1\"] }]\nrules: [{ action: deny, via: a }]\n"))
+                .hasMessage(where(2, 30, "rules[0].via") + "only a rule that allows can route through an upstream,"
+                        + " and this one says deny");
     }
 
     @Test
