@@ -2,6 +2,7 @@ package dev.ferryproxy.app;
 
 import dev.ferryproxy.server.TransportKind;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +18,10 @@ record CommandLineSettings(
         List<InetSocketAddress> dnsServers,
         TransportKind transport,
         Integer workerThreads,
-        boolean allowOpenProxy) {
+        boolean allowOpenProxy,
+        boolean allowBind,
+        boolean noUdp,
+        InetAddress advertisedAddress) {
 
     CommandLineSettings {
         listeners = List.copyOf(listeners);
@@ -25,6 +29,6 @@ record CommandLineSettings(
     }
 
     static CommandLineSettings none() {
-        return new CommandLineSettings(List.of(), null, null, List.of(), null, null, false);
+        return new CommandLineSettings(List.of(), null, null, List.of(), null, null, false, false, false, null);
     }
 }

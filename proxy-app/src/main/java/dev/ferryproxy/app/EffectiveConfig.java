@@ -3,9 +3,11 @@ package dev.ferryproxy.app;
 import dev.ferryproxy.app.config.ConfigException;
 import dev.ferryproxy.app.config.FerryConfig;
 import dev.ferryproxy.auth.UserDirectory;
+import dev.ferryproxy.bind.BindSettings;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.policy.AccessRules;
 import dev.ferryproxy.server.ProxyServerConfig;
+import dev.ferryproxy.udp.UdpSettings;
 
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -72,8 +74,31 @@ final class EffectiveConfig {
         if (file.auth().throttle() != null) {
             builder.loginThrottle(file.auth().throttle());
         }
+        builder.bind(bindSettings(file.bind(), options.allowBind()));
+        builder.udp(udpSettings(file.udp(), options.noUdp()));
+        builder.advertisedAddress(first(options.advertisedAddress(), file.advertisedAddress()));
         // build() refuses an open proxy (ProxyServerConfig.checkNotAnOpenProxy).
         return builder.build();
+    }
+
+    /** BIND is on when {@code --allow-bind} or {@code bind.enabled: true} says so. */
+    static BindSettings bindSettings(FerryConfig.Bind file, boolean allowBind) {
+        BindSettings defaults = BindSettings.DEFAULT;
+        return new BindSettings(allowBind || Boolean.TRUE.equals(file.enabled()),
+                first(file.ports(), defaults.ports()),
+                first(file.timeout(), defaults.acceptTimeout()));
+    }
+
+    /** UDP ASSOCIATE is on unless {@code --no-udp} or {@code udp.enabled: false} says otherwise. */
+    static UdpSettings udpSettings(FerryConfig.Udp file, boolean noUdp) {
+        UdpSettings defaults = UdpSettings.DEFAULT;
+        return new UdpSettings(!noUdp && !Boolean.FALSE.equals(file.enabled()),
+                first(file.ports(), defaults.ports()),
+                first(file.idleTimeout(), defaults.idleTimeout()),
+                first(file.maxDatagramBytes(), defaults.maxDatagramBytes()),
+                first(file.maxDestinations(), defaults.maxDestinations()),
+                first(file.maxPacketsPerSecond(), defaults.maxPacketsPerSecond()),
+                first(file.repliesFromAnySource(), defaults.repliesFromAnySource()));
     }
 
     private static <T> T first(T preferred, T fallback) {

@@ -6,6 +6,7 @@ import dev.ferryproxy.app.config.ConfigFile;
 import dev.ferryproxy.app.config.FerryConfig;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.handshake.ProxyPolicy;
+import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.server.ProxyServer;
 import dev.ferryproxy.server.ProxyServerConfig;
 import dev.ferryproxy.server.Transport;
@@ -22,6 +23,7 @@ import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,6 +75,19 @@ public final class FerryCommand implements Callable<Integer> {
     @Option(names = "--allow-open-proxy",
             description = "Serve on a non-loopback address even with no password and no rule on client addresses.")
     private boolean allowOpenProxy;
+
+    @Option(names = "--allow-bind",
+            description = "Serve BIND (off by default: it opens listening ports on this host); rules can limit it further.")
+    private boolean allowBind;
+
+    @Option(names = "--no-udp",
+            description = "Do not serve UDP ASSOCIATE (on by default); SOCKS5 clients then get 0x07.")
+    private boolean noUdp;
+
+    @Option(names = "--advertised-address", paramLabel = "ADDRESS", converter = InetAddressConverter.class,
+            description = "The address BIND and UDP ASSOCIATE replies give clients, when they cannot reach the one"
+                    + " they connected to (NAT, containers, load balancers). Default: the address the client connected to.")
+    private InetAddress advertisedAddress;
 
     @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Most time from connect to a complete request (default: 10s).")
@@ -141,6 +156,7 @@ public final class FerryCommand implements Callable<Integer> {
                 server.boundAddresses().stream().map(NetUtil::toSocketAddressString).collect(Collectors.joining(", ")),
                 server.transport());
         logPolicy(config.policy());
+        logCommands(config);
         String signal = stop.await();
         log.info("Ferry stopping on {}", signal);
         if (reload != null) {
@@ -153,7 +169,20 @@ public final class FerryCommand implements Callable<Integer> {
 
     private CommandLineSettings commandLineSettings() {
         return new CommandLineSettings(listeners, handshakeTimeout, connectTimeout, dnsServers, transport,
-                workerThreads, allowOpenProxy);
+                workerThreads, allowOpenProxy, allowBind, noUdp, advertisedAddress);
+    }
+
+    private static void logCommands(ProxyServerConfig config) {
+        log.info("commands: CONNECT; BIND {}; UDP ASSOCIATE {}{}",
+                config.bind().enabled() ? "on (ports " + portsText(config.bind().ports()) + ", waits "
+                        + config.bind().acceptTimeout().toSeconds() + "s)" : "off (--allow-bind turns it on)",
+                config.udp().enabled() ? "on (ports " + portsText(config.udp().ports()) + ")" : "off",
+                config.advertisedAddress() == null ? ""
+                        : "; replies advertise " + config.advertisedAddress().getHostAddress());
+    }
+
+    private static String portsText(PortRange ports) {
+        return ports == null ? "any" : ports.toString();
     }
 
     private void logPolicy(ProxyPolicy policy) {
@@ -164,6 +193,17 @@ public final class FerryCommand implements Callable<Integer> {
                 ruleCount > 0 ? ruleCount + " rule(s)" : "default rules",
                 policy.upstreams().isEmpty() ? "" : "; upstreams: " + policy.upstreams().values(),
                 configFile != null ? "; configuration from " + configFile + " (SIGHUP reloads users and rules)" : "");
+    }
+
+    static final class InetAddressConverter implements ITypeConverter<InetAddress> {
+        @Override
+        public InetAddress convert(String value) {
+            try {
+                return IpAddresses.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     static final class UserPasswordConverter implements ITypeConverter<UserPassword> {

@@ -9,10 +9,14 @@ import dev.ferryproxy.app.config.FerryConfig;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.PasswordHashing;
 import dev.ferryproxy.auth.UserDirectory;
+import dev.ferryproxy.bind.BindSettings;
+import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.server.ProxyServerConfig;
 import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.udp.UdpSettings;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +55,7 @@ class EffectiveConfigTest {
     }
 
     private static CommandLineSettings options(List<InetSocketAddress> listeners, boolean allowOpenProxy) {
-        return new CommandLineSettings(listeners, null, null, List.of(), null, null, allowOpenProxy);
+        return new CommandLineSettings(listeners, null, null, List.of(), null, null, allowOpenProxy, false, false, null);
     }
 
     @Test
@@ -65,6 +69,32 @@ class EffectiveConfigTest {
         assertThat(config.policy().passwordRequired()).isFalse();
         assertThat(config.allowOpenProxy()).isFalse();
         assertThat(config.loginThrottle()).isEqualTo(LoginThrottle.Settings.DEFAULT);
+        assertThat(config.bind()).as("BIND is off unless asked for").isEqualTo(BindSettings.DEFAULT);
+        assertThat(config.udp()).as("UDP ASSOCIATE is on").isEqualTo(UdpSettings.DEFAULT);
+        assertThat(config.advertisedAddress()).isNull();
+    }
+
+    @Test
+    void bindUdpAndTheAdvertisedAddressComeFromTheFileAndTheOptions() throws Exception {
+        FerryConfig file = file("bind: { ports: \"40000-40009\", timeout: 5s }\n"
+                + "udp: { enabled: false, ports: \"50000\", idleTimeout: 30s, maxDatagramBytes: 1400,"
+                + " maxDestinations: 8, maxPacketsPerSecond: 0, repliesFromAnySource: true }\n"
+                + "advertisedAddress: 203.0.113.7\n");
+        ProxyServerConfig fromFile = assemble(file, CommandLineSettings.none(), UserDirectory.empty());
+        assertThat(fromFile.bind()).isEqualTo(new BindSettings(false, PortRange.of(40000, 40009), Duration.ofSeconds(5)));
+        assertThat(fromFile.udp()).isEqualTo(new UdpSettings(false, PortRange.of(50000, 50000), Duration.ofSeconds(30),
+                1400, 8, 0, true));
+        assertThat(fromFile.advertisedAddress()).isEqualTo(InetAddress.getByName("203.0.113.7"));
+
+        CommandLineSettings options = new CommandLineSettings(List.of(), null, null, List.of(), null, null, false,
+                true, true, InetAddress.getByName("2001:db8::7"));
+        ProxyServerConfig withOptions = assemble(file("bind: { enabled: false }\nudp: { enabled: true }\n"), options,
+                UserDirectory.empty());
+        assertThat(withOptions.bind().enabled()).as("--allow-bind").isTrue();
+        assertThat(withOptions.udp().enabled()).as("--no-udp").isFalse();
+        assertThat(withOptions.advertisedAddress()).isEqualTo(InetAddress.getByName("2001:db8::7"));
+        assertThat(assemble(file("bind: { enabled: true }\n"), CommandLineSettings.none(), UserDirectory.empty())
+                .bind().enabled()).isTrue();
     }
 
     @Test
@@ -90,7 +120,7 @@ class EffectiveConfigTest {
                 + "dns: { servers: [\"127.0.0.1:5353\"] }\ntransport: nio\nworkerThreads: 3\n");
         CommandLineSettings options = new CommandLineSettings(List.of(new InetSocketAddress("127.0.0.4", 1082)),
                 Duration.ofSeconds(7), Duration.ofSeconds(8), List.of(new InetSocketAddress("127.0.0.1", 9)),
-                TransportKind.AUTO, 1, false);
+                TransportKind.AUTO, 1, false, false, false, null);
         ProxyServerConfig config = assemble(file, options, UserDirectory.empty());
         assertThat(config.listeners()).as("--listen replaces the list").containsExactly(new InetSocketAddress("127.0.0.4", 1082));
         assertThat(config.handshakeTimeout()).isEqualTo(Duration.ofSeconds(7));

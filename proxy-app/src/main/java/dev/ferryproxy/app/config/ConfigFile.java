@@ -2,6 +2,7 @@ package dev.ferryproxy.app.config;
 
 import dev.ferryproxy.app.Durations;
 import dev.ferryproxy.app.HostPort;
+import dev.ferryproxy.app.IpAddresses;
 import dev.ferryproxy.connect.Upstream;
 import dev.ferryproxy.server.TransportKind;
 
@@ -34,7 +35,7 @@ public final class ConfigFile {
             return FerryConfig.empty(path);
         }
         ConfigMap top = root.get().asMap("listen", "timeouts", "dns", "transport", "workerThreads",
-                "allowOpenProxy", "auth", "upstreams", "rules");
+                "allowOpenProxy", "bind", "udp", "advertisedAddress", "auth", "upstreams", "rules");
 
         List<InetSocketAddress> listeners = top.read("listen", node -> node.asListOf(ConfigFile::address, true));
         ConfigMap timeouts = top.read("timeouts", node -> node.asMap("handshake", "connect"));
@@ -56,6 +57,9 @@ public final class ConfigFile {
                 transport,
                 workerThreads,
                 allowOpenProxy,
+                top.get("bind").isPresent() ? CommandsSection.bind(top.get("bind").get()) : FerryConfig.Bind.NONE,
+                top.get("udp").isPresent() ? CommandsSection.udp(top.get("udp").get()) : FerryConfig.Udp.NONE,
+                top.read("advertisedAddress", node -> node.as(IpAddresses::parse)),
                 auth,
                 upstreams,
                 top.get("rules").isPresent() ? RulesSection.read(top.get("rules").get(), upstreams.keySet()) : List.of());

@@ -3,9 +3,11 @@ package dev.ferryproxy.app.config;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.connect.Upstream;
+import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.policy.Rule;
 import dev.ferryproxy.server.TransportKind;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +30,9 @@ import java.util.Objects;
  * @param transport {@code transport}
  * @param workerThreads {@code workerThreads}
  * @param allowOpenProxy {@code allowOpenProxy}
+ * @param bind the {@code bind} section
+ * @param udp the {@code udp} section
+ * @param advertisedAddress {@code advertisedAddress}
  * @param auth the {@code auth} section
  * @param upstreams {@code upstreams}, by name; empty when there are none
  * @param rules {@code rules}, in order; empty when there are none
@@ -42,6 +47,9 @@ public record FerryConfig(
         TransportKind transport,
         Integer workerThreads,
         Boolean allowOpenProxy,
+        Bind bind,
+        Udp udp,
+        InetAddress advertisedAddress,
         Auth auth,
         Map<String, Upstream> upstreams,
         List<Rule> rules) {
@@ -65,7 +73,36 @@ public record FerryConfig(
         }
     }
 
+    /**
+     * The {@code bind} section; each key null when not given.
+     *
+     * @param enabled {@code bind.enabled}
+     * @param ports {@code bind.ports}
+     * @param timeout {@code bind.timeout}: how long a BIND waits for its incoming connection
+     */
+    public record Bind(Boolean enabled, PortRange ports, Duration timeout) {
+        public static final Bind NONE = new Bind(null, null, null);
+    }
+
+    /**
+     * The {@code udp} section; each key null when not given.
+     *
+     * @param enabled {@code udp.enabled}
+     * @param ports {@code udp.ports}
+     * @param idleTimeout {@code udp.idleTimeout}
+     * @param maxDatagramBytes {@code udp.maxDatagramBytes}
+     * @param maxDestinations {@code udp.maxDestinations}
+     * @param maxPacketsPerSecond {@code udp.maxPacketsPerSecond}
+     * @param repliesFromAnySource {@code udp.repliesFromAnySource}
+     */
+    public record Udp(Boolean enabled, PortRange ports, Duration idleTimeout, Integer maxDatagramBytes,
+            Integer maxDestinations, Integer maxPacketsPerSecond, Boolean repliesFromAnySource) {
+        public static final Udp NONE = new Udp(null, null, null, null, null, null, null);
+    }
+
     public FerryConfig {
+        Objects.requireNonNull(bind, "bind");
+        Objects.requireNonNull(udp, "udp");
         listeners = listeners == null ? null : List.copyOf(listeners);
         dnsServers = dnsServers == null ? null : List.copyOf(dnsServers);
         Objects.requireNonNull(auth, "auth");
@@ -80,7 +117,8 @@ public record FerryConfig(
 
     /** A file that sets nothing (empty, or comments only). */
     static FerryConfig empty(Path source) {
-        return new FerryConfig(source, null, null, null, null, null, null, null, null, Auth.NONE, Map.of(),
+        return new FerryConfig(source, null, null, null, null, null, null, null, null, Bind.NONE, Udp.NONE, null,
+                Auth.NONE, Map.of(),
                 List.of());
     }
 
@@ -98,6 +136,9 @@ public record FerryConfig(
         settings.put("transport", transport);
         settings.put("workerThreads", workerThreads);
         settings.put("allowOpenProxy", allowOpenProxy);
+        settings.put("bind", bind);
+        settings.put("udp", udp);
+        settings.put("advertisedAddress", advertisedAddress);
         settings.put("auth.closeConnectionsOfRemovedUsers", auth.closeConnectionsOfRemovedUsers());
         settings.put("auth.throttle", auth.throttle());
         return settings;

@@ -75,7 +75,7 @@ class ConfigFileTest {
     @Test
     void unknownTopLevelKeyListsEveryKey() throws IOException {
         assertThat(error("# comment\nlistens: []\n")).hasMessage(where(2, 1, "listens")
-                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, auth, upstreams, rules)");
+                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, auth, upstreams, rules)");
     }
 
     @Test
@@ -210,6 +210,13 @@ class ConfigFileTest {
         "upstreams: [{ name: corp, proxies: [\"http://p:3128\"] }]|1:37|upstreams[0].proxies[0]|proxy URI 'http://p:3128': unknown scheme 'http'",
         "upstreams: [{ name: ' ', proxies: [\"socks5://p:1\"] }]|1:21|upstreams[0].name|the name is empty",
         "listen: []|1:9|listen|the list is empty (leave the key out instead)",
+        "bind: { ports: \"0-10\" }|1:16|bind.ports|port 0 is not a port to listen on (leave 'ports' out for any free port)",
+        "bind: { timeout: 0s }|1:18|bind.timeout|'0s' must be longer than zero",
+        "bind: { enable: true }|1:9|bind.enable|unknown key (expected one of: enabled, ports, timeout)",
+        "udp: { maxDatagramBytes: 70000 }|1:26|udp.maxDatagramBytes|70000 is out of range (expected: 1-65507)",
+        "udp: { enabled: sometimes }|1:17|udp.enabled|expected true or false, got 'sometimes'",
+        "advertisedAddress: proxy.example.com|1:20|advertisedAddress|'proxy.example.com' is not an IP address",
+        "advertisedAddress: 0.0.0.0|1:20|advertisedAddress|'0.0.0.0' is the wildcard address, which no client can reach",
         "dns: { servers: [\"127.0.0.1\"] }|1:18|dns.servers[0]|'127.0.0.1' is not HOST:PORT (write IPv6 as [::1]:1080)",
         "auth: { users: [{ name: alice, password: secret }] }|1:32|auth.users[0].password|unknown key (expected one of: name, passwordHash)",
         "auth: { users: [{ name: alice, passwordHash: secret }] }|1:46|auth.users[0].passwordHash|not a bcrypt hash: ",
