@@ -69,6 +69,21 @@ public final class SocksClientHandshake {
     }
 
     /**
+     * On {@code channel}, connected to {@code hops.get(0)}, asks each hop but the last to CONNECT to
+     * the next, and the last one (SOCKS5 only) for a UDP association whose datagrams will come from
+     * {@code from} (0.0.0.0:0 when not known). The reply's bound address is the last hop's UDP
+     * relay. The association lasts as long as {@code channel} stays open.
+     *
+     * @return the last hop's reply, completing on the channel's event loop
+     */
+    public static Future<SocksReply> udpAssociate(Channel channel, List<ProxyUri> hops, SocksTarget from,
+            NameResolver resolver, Duration handshakeTimeout, HandshakeObserver observer) {
+        Promise<SocksReply> reply = channel.eventLoop().newPromise();
+        start(channel, hops, ClientCommand.UDP_ASSOCIATE, from, resolver, handshakeTimeout, observer, reply, null);
+        return reply;
+    }
+
+    /**
      * Starts a handshake for {@code command}. {@code firstReply} gets the only reply, or BIND's first;
      * {@code secondReply} (BIND only) the second. Both complete on the channel's event loop.
      */
