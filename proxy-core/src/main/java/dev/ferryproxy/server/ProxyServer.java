@@ -75,8 +75,8 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childHandler(new ProxyChannelInitializer(config.handshakeTimeout(), new ProxyServices(connector,
                         policy::get, authenticator, new LoginThrottle(config.loginThrottle()), sessions,
-                        new BindService(config.bind(), transport.serverChannelType(), config.advertisedAddress(),
-                                waterMark),
+                        new BindService(config.bind(), transport.serverChannelType(), resolver,
+                                config.advertisedAddress(), waterMark),
                         new UdpAssociateService(config.udp(), transport.datagramChannelType(), resolver,
                                 config.advertisedAddress()))));
         List<InetSocketAddress> bound = new ArrayList<>();
