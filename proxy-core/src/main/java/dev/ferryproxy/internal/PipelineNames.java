@@ -14,12 +14,13 @@ import io.netty.channel.ChannelPipeline;
  * handshake         Socks4HandshakeHandler | Socks5HandshakeHandler
  *   replaced by
  * command           ConnectCommandHandler     dials the target and sends the reply
+ *                   | BindCommandHandler      listens for the peer and sends both replies
  *   all of the above leave the pipeline when the tunnel is up, and then there is only
  * relay             RelayHandler              (on the target channel too)
  * </pre>
  *
- * <p>The target channel's pipeline holds {@code earlyInbound} (EarlyInboundHolder) from connect
- * until the relay joins it, then only {@code relay}.
+ * <p>The target channel's pipeline (or BIND's accepted peer's) holds {@code earlyInbound}
+ * (EarlyInboundHolder) from connect until the relay joins it, then only {@code relay}.
  */
 public final class PipelineNames {
     public static final String HANDSHAKE_TIMEOUT = "handshakeTimeout";

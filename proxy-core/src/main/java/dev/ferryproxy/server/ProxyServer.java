@@ -75,9 +75,10 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childHandler(new ProxyChannelInitializer(config.handshakeTimeout(), new ProxyServices(connector,
-                        new UpstreamConnector(connector, resolver, config.connectTimeout()), policy::get, authenticator, new LoginThrottle(config.loginThrottle()), sessions,
-                        new BindService(config.bind(), transport.serverChannelType(), config.advertisedAddress(),
-                                waterMark),
+                        new UpstreamConnector(connector, resolver, config.connectTimeout()), policy::get,
+                        authenticator, new LoginThrottle(config.loginThrottle()), sessions,
+                        new BindService(config.bind(), transport.serverChannelType(), resolver,
+                                config.advertisedAddress(), waterMark),
                         new UdpAssociateService(config.udp(), transport.datagramChannelType(), resolver,
                                 config.advertisedAddress()))));
         List<InetSocketAddress> bound = new ArrayList<>();

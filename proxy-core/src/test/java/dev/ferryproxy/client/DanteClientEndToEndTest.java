@@ -13,8 +13,6 @@ import dev.ferryproxy.testing.UdpEchoServer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.socket.DuplexChannel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,13 +22,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -149,36 +144,12 @@ class DanteClientEndToEndTest {
                     assertThat(incoming.reply().isSuccess()).isTrue();
                     assertThat(incoming.peerAddress()).isEqualTo(peer.getLocalSocketAddress());
                     assertThat(incoming.channel()).isSameAs(bind.channel());
-                    exchangeBothWays(incoming.channel(), peer, 512 * 1024);
+                    Tunnels.exchangeWithPeer(incoming.channel(), peer, 512 * 1024);
                 }
             } finally {
                 bind.close();
             }
         }
-    }
-
-    /** The peer echoes what it reads; the tunnel side sends, half-closes and checks the echo. */
-    private static void exchangeBothWays(Channel tunnel, Socket peer, int length) throws Exception {
-        CompletableFuture<Void> echoing = CompletableFuture.runAsync(() -> {
-            try {
-                InputStream in = peer.getInputStream();
-                OutputStream out = peer.getOutputStream();
-                in.transferTo(out);
-                peer.shutdownOutput();
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
-        Tunnels.DigestingHandler digesting = new Tunnels.DigestingHandler();
-        tunnel.pipeline().addLast(digesting);
-        tunnel.config().setAutoRead(true);
-        byte[] payload = SeededBytes.generate(length, length);
-        tunnel.writeAndFlush(Unpooled.wrappedBuffer(payload))
-                .addListener(f -> ((DuplexChannel) tunnel).shutdownOutput());
-        SeededBytes.Digest digest = digesting.result.get(20, TimeUnit.SECONDS);
-        assertThat(digest.count()).isEqualTo(length);
-        assertThat(digest.sha256()).isEqualTo(SeededBytes.sha256Hex(payload));
-        echoing.get(20, TimeUnit.SECONDS);
     }
 
     @Test

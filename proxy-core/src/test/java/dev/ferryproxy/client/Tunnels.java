@@ -13,6 +13,9 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.Future;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -109,6 +112,33 @@ final class Tunnels {
         } finally {
             tunnel.close().syncUninterruptibly();
         }
+    }
+
+    /**
+     * Through a BIND tunnel: the peer echoes what it reads; the tunnel side sends {@code length}
+     * bytes, half-closes, and checks the echo and its end.
+     */
+    static void exchangeWithPeer(Channel tunnel, Socket peer, int length) throws Exception {
+        CompletableFuture<Void> echoing = CompletableFuture.runAsync(() -> {
+            try {
+                InputStream in = peer.getInputStream();
+                OutputStream out = peer.getOutputStream();
+                in.transferTo(out);
+                peer.shutdownOutput();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        DigestingHandler digesting = new DigestingHandler();
+        tunnel.pipeline().addLast(digesting);
+        tunnel.config().setAutoRead(true);
+        byte[] payload = SeededBytes.generate(length, length);
+        tunnel.writeAndFlush(Unpooled.wrappedBuffer(payload))
+                .addListener(f -> ((DuplexChannel) tunnel).shutdownOutput());
+        SeededBytes.Digest digest = digesting.result.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(digest.count()).isEqualTo(length);
+        assertThat(digest.sha256()).isEqualTo(SeededBytes.sha256Hex(payload));
+        echoing.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Waits for a Netty future and returns its value, or throws its failure as is. */

@@ -74,7 +74,12 @@ public final class SocksRequests {
 
     /** A SOCKS4a CONNECT: DSTIP 0.0.0.1, then USERID and the host name, each NUL-terminated. */
     public static byte[] socks4aConnect(String host, int port, String userId) {
-        return concat(bytes(0x04, SOCKS4_CONNECT), port(port), bytes(0, 0, 0, 1),
+        return socks4aRequest(SOCKS4_CONNECT, host, port, userId);
+    }
+
+    /** A SOCKS4a request for a host name: DSTIP 0.0.0.1, then USERID and the name, each NUL-terminated. */
+    public static byte[] socks4aRequest(int command, String host, int port, String userId) {
+        return concat(bytes(0x04, command), port(port), bytes(0, 0, 0, 1),
                 userId.getBytes(StandardCharsets.ISO_8859_1), bytes(0x00),
                 host.getBytes(StandardCharsets.ISO_8859_1), bytes(0x00));
     }
