@@ -47,6 +47,7 @@ public final class ProxyServer implements AutoCloseable {
     private final ProxyServerConfig config;
     private final AtomicReference<ProxyPolicy> policy;
     private final PasswordAuthenticator authenticator;
+    private final UdpAssociateService udp;
     private final UserSessions sessions = new UserSessions();
     private final ChannelGroup listenerChannels = new DefaultChannelGroup("listeners", GlobalEventExecutor.INSTANCE);
     private final List<InetSocketAddress> boundAddresses;
@@ -65,6 +66,8 @@ public final class ProxyServer implements AutoCloseable {
                 config.writeBufferLowWaterMarkBytes(), config.writeBufferHighWaterMarkBytes());
         TargetConnector connector = new TargetConnector(transport.socketChannelType(), resolver,
                 config.connectTimeout(), waterMark);
+        this.udp = new UdpAssociateService(config.udp(), transport.datagramChannelType(), resolver,
+                config.advertisedAddress());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptors, workers)
                 .channel(transport.serverChannelType())
@@ -79,8 +82,7 @@ public final class ProxyServer implements AutoCloseable {
                         authenticator, new LoginThrottle(config.loginThrottle()), sessions,
                         new BindService(config.bind(), transport.serverChannelType(), resolver,
                                 config.advertisedAddress(), waterMark),
-                        new UdpAssociateService(config.udp(), transport.datagramChannelType(), resolver,
-                                config.advertisedAddress()))));
+                        udp)));
         List<InetSocketAddress> bound = new ArrayList<>();
         try {
             for (InetSocketAddress address : config.listeners()) {
@@ -126,6 +128,11 @@ public final class ProxyServer implements AutoCloseable {
 
     public Transport transport() {
         return transport;
+    }
+
+    /** What UDP ASSOCIATE shares across the server: its settings, counters and live associations. */
+    public UdpAssociateService udp() {
+        return udp;
     }
 
     /** The users and rules in force now. */

@@ -39,6 +39,10 @@ public record UdpSettings(boolean enabled, PortRange ports, Duration idleTimeout
         if (maxDestinations < 1) {
             throw new IllegalArgumentException("udp maxDestinations: " + maxDestinations + " (expected: >= 1)");
         }
+        if (ports != null && ports.lo() == 0) {
+            throw new IllegalArgumentException("udp ports: " + ports + " includes port 0, which lets the system pick any"
+                    + " port (expected: ports from 1; leave the range out for any port)");
+        }
         if (maxPacketsPerSecond < 0) {
             throw new IllegalArgumentException("udp maxPacketsPerSecond: " + maxPacketsPerSecond
                     + " (expected: >= 0, 0 for no limit)");

@@ -1,0 +1,40 @@
+package dev.ferryproxy.udp;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches an association's control connection. RFC 1928 defines nothing more on it after the
+ * reply; it only bounds the association's life. The connection keeps being read so that its
+ * end is noticed at once: end of stream or an error closes it, and the association ends with it.
+ *
+ * <p>Bytes the client sends on it are read and released unseen, rather than taken as a reason to
+ * close: some clients send keep-alive bytes, and closing on them would end an association for
+ * nothing. They cost the server nothing but the read.
+ */
+final class UdpControlHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(UdpControlHandler.class);
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            ctx.close();
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("UDP association control connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}
