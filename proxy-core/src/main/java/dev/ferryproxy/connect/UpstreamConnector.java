@@ -51,6 +51,24 @@ public final class UpstreamConnector {
      */
     public Future<Channel> connect(Upstream upstream, SocksTarget target, EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();
+        Future<Channel> connecting = connectToFirstHop(upstream, loop);
+        cancelWith(promise, connecting);
+        connecting.addListener(connected -> {
+            if (!connected.isSuccess()) {
+                promise.tryFailure(connected.cause());
+            } else {
+                handshake(upstream, target, connecting.getNow(), promise);
+            }
+        });
+        return promise;
+    }
+
+    /**
+     * Connects to the first parent of {@code upstream}, on {@code loop}, for a handshake the caller
+     * runs (UDP ASSOCIATE). Fails with {@link UpstreamFailedException}.
+     */
+    public Future<Channel> connectToFirstHop(Upstream upstream, EventLoop loop) {
+        Promise<Channel> promise = loop.newPromise();
         ProxyUri first = upstream.firstHop();
         Future<List<InetAddress>> resolving = connector.resolve(first.host(), loop);
         cancelWith(promise, resolving);
@@ -66,12 +84,22 @@ public final class UpstreamConnector {
                 if (!connected.isSuccess()) {
                     promise.tryFailure(new UpstreamFailedException(upstream, "cannot connect to " + first,
                             connected.cause()));
-                    return;
+                } else if (!promise.trySuccess(connecting.getNow())) {
+                    connecting.getNow().close();
                 }
-                handshake(upstream, target, connecting.getNow(), promise);
             });
         });
         return promise;
+    }
+
+    /** Resolves names for hops that do not resolve at the proxy. */
+    public NameResolver resolver() {
+        return resolver;
+    }
+
+    /** The most all hops' handshakes may take together. */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
     }
 
     private void handshake(Upstream upstream, SocksTarget target, Channel channel, Promise<Channel> promise) {

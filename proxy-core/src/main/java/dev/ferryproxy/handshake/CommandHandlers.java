@@ -28,7 +28,7 @@ final class CommandHandlers {
                         ? new BindCommandHandler(command, replies, services.bind()) : null;
             case UDP_ASSOCIATE:
                 return services.udp().settings().enabled()
-                        ? new UdpAssociateCommandHandler(command, replies, services.udp()) : null;
+                        ? new UdpAssociateCommandHandler(command, replies, services.udp(), policy.upstreams()) : null;
             default:
                 throw new IllegalArgumentException("unknown command " + command.command());
         }

@@ -9,6 +9,8 @@ import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.handshake.ProxyServices;
 import dev.ferryproxy.handshake.UserSessions;
 import dev.ferryproxy.resolve.DnsResolver;
+import dev.ferryproxy.udp.DirectUdpSender;
+import dev.ferryproxy.udp.RoutingUdpSender;
 import dev.ferryproxy.udp.UdpAssociateService;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -66,8 +68,12 @@ public final class ProxyServer implements AutoCloseable {
                 config.writeBufferLowWaterMarkBytes(), config.writeBufferHighWaterMarkBytes());
         TargetConnector connector = new TargetConnector(transport.socketChannelType(), resolver,
                 config.connectTimeout(), waterMark);
+        UpstreamConnector upstreamConnector = new UpstreamConnector(connector, resolver, config.connectTimeout());
+        // Associations whose policy has upstreams route each destination as its rule says.
         this.udp = new UdpAssociateService(config.udp(), transport.datagramChannelType(), resolver,
-                config.advertisedAddress());
+                config.advertisedAddress(), association -> association.upstreams().isEmpty()
+                        ? DirectUdpSender.forAssociation(association)
+                        : new RoutingUdpSender(association, upstreamConnector, transport.datagramChannelType()));
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptors, workers)
                 .channel(transport.serverChannelType())
@@ -78,7 +84,7 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childHandler(new ProxyChannelInitializer(config.handshakeTimeout(), new ProxyServices(connector,
-                        new UpstreamConnector(connector, resolver, config.connectTimeout()), policy::get,
+                        upstreamConnector, policy::get,
                         authenticator, new LoginThrottle(config.loginThrottle()), sessions,
                         new BindService(config.bind(), transport.serverChannelType(), resolver,
                                 config.advertisedAddress(), waterMark),

@@ -3,6 +3,7 @@ package dev.ferryproxy.udp;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.CommandOutcome;
 import dev.ferryproxy.command.CommandReplies;
+import dev.ferryproxy.connect.Upstream;
 import dev.ferryproxy.internal.PipelineNames;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -16,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Map;
 
 /**
  * Serves one UDP ASSOCIATE: binds a relay socket for this client, answers with the address the
@@ -39,13 +41,24 @@ public final class UdpAssociateCommandHandler extends ChannelInboundHandlerAdapt
     private final CommandContext command;
     private final CommandReplies replies;
     private final UdpAssociateService service;
+    private final Map<String, Upstream> upstreams;
     /** The relay socket being bound, cancelled if the client leaves first. */
     private Future<DatagramChannel> binding;
 
     public UdpAssociateCommandHandler(CommandContext command, CommandReplies replies, UdpAssociateService service) {
+        this(command, replies, service, Map.of());
+    }
+
+    /**
+     * @param upstreams the upstreams of the policy the handshake began with, by name, for
+     *     destinations whose rule routes them through one ({@code via})
+     */
+    public UdpAssociateCommandHandler(CommandContext command, CommandReplies replies, UdpAssociateService service,
+            Map<String, Upstream> upstreams) {
         this.command = command;
         this.replies = replies;
         this.service = service;
+        this.upstreams = upstreams;
     }
 
     @Override
@@ -93,7 +106,8 @@ public final class UdpAssociateCommandHandler extends ChannelInboundHandlerAdapt
     }
 
     private void start(Channel control, DatagramChannel relay, UdpClientEndpoint client, InetSocketAddress advertised) {
-        UdpAssociation association = new UdpAssociation(service, command, control, relay, client, advertised);
+        UdpAssociation association = new UdpAssociation(service, command, control, relay, client, advertised,
+                upstreams);
         // The control handler goes in before the decoder leaves, so that bytes the decoder held
         // (sent right behind the request) reach it and are released.
         control.pipeline().addLast(UdpAssociation.CONTROL_HANDLER_NAME, new UdpControlHandler());

@@ -1,6 +1,7 @@
 package dev.ferryproxy.udp;
 
 import dev.ferryproxy.command.CommandContext;
+import dev.ferryproxy.connect.Upstream;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -14,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Map;
 
 /**
  * One live UDP association: the control connection that made it, its relay socket, and its
@@ -38,6 +40,7 @@ public final class UdpAssociation {
     /** The relay's bound address, kept: a closed channel may no longer know it. */
     private final InetSocketAddress relayAddress;
     private final UdpClientEndpoint client;
+    private final Map<String, Upstream> upstreams;
     private final InetSocketAddress advertised;
     private final String who;
     private final UdpStats stats;
@@ -48,8 +51,9 @@ public final class UdpAssociation {
     private volatile String endReason;
 
     UdpAssociation(UdpAssociateService service, CommandContext command, Channel control, DatagramChannel relay,
-            UdpClientEndpoint client, InetSocketAddress advertised) {
+            UdpClientEndpoint client, InetSocketAddress advertised, Map<String, Upstream> upstreams) {
         this.service = service;
+        this.upstreams = upstreams;
         this.control = control;
         this.relay = relay;
         this.relayAddress = (InetSocketAddress) relay.localAddress();
@@ -165,6 +169,11 @@ public final class UdpAssociation {
     /** The address and port the reply gave the client. */
     public InetSocketAddress advertisedAddress() {
         return advertised;
+    }
+
+    /** The upstreams, by name, that destinations' rules may route through. */
+    public Map<String, Upstream> upstreams() {
+        return upstreams;
     }
 
     /** This association's counters. */

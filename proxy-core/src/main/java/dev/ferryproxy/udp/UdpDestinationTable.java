@@ -198,6 +198,8 @@ final class UdpDestinationTable {
             Decision decision = rules.evaluate(request(null, literal.get(), requested.port()));
             if (!decision.allowed()) {
                 deny(destination, decision);
+            } else if (viaOf(decision) != null) {
+                allowVia(destination, new InetSocketAddress(literal.get(), requested.port()), viaOf(decision));
             } else if (!reachable(literal.get())) {
                 unreachable(destination, "the relay socket cannot send to IPv6");
             } else {
@@ -209,6 +211,12 @@ final class UdpDestinationTable {
         Optional<Decision> early = rules.evaluateBeforeResolution(byName);
         if (early.isPresent() && !early.get().allowed()) {
             deny(destination, early.get());
+            return;
+        }
+        if (early.isPresent() && viaOf(early.get()) != null) {
+            // The upstream gets the name: no rule needs the address.
+            allowVia(destination, InetSocketAddress.createUnresolved(requested.host(), requested.port()),
+                    viaOf(early.get()));
             return;
         }
         destination.state = State.RESOLVING;
@@ -236,11 +244,16 @@ final class UdpDestinationTable {
             List<InetAddress> addresses) {
         Decision firstDenial = null;
         for (InetAddress address : addresses) {
+            Decision decision = early.isPresent() ? early.get()
+                    : rules.evaluate(byName.withDestinationAddress(address));
+            if (decision.allowed() && viaOf(decision) != null) {
+                // The checked address goes to the upstream, which can reach either family.
+                allowVia(destination, new InetSocketAddress(address, destination.requested.port()), viaOf(decision));
+                return;
+            }
             if (!reachable(address)) {
                 continue;
             }
-            Decision decision = early.isPresent() ? early.get()
-                    : rules.evaluate(byName.withDestinationAddress(address));
             if (decision.allowed()) {
                 allow(destination, address);
                 return;
@@ -270,6 +283,17 @@ final class UdpDestinationTable {
                 new InetSocketAddress(UdpAddresses.normalize(address), destination.requested.port()));
         destination.state = State.ALLOWED;
         log.debug("UDP {} for {}: datagrams go to {}", destination.requested, client, destination.target.address());
+    }
+
+    /** The upstream the deciding rule routes through, or {@code null} to send directly. */
+    private static String viaOf(Decision decision) {
+        return decision.rule() == null ? null : decision.rule().via();
+    }
+
+    private void allowVia(Destination destination, InetSocketAddress address, String via) {
+        destination.target = new UdpTarget(destination.requested, address, via);
+        destination.state = State.ALLOWED;
+        log.debug("UDP {} for {}: datagrams go to {} through upstream {}", destination.requested, client, address, via);
     }
 
     private void deny(Destination destination, Decision decision) {

@@ -11,11 +11,17 @@ import java.util.Objects;
  * reach; IPv4-mapped addresses as IPv4).
  *
  * @param requested the destination from the datagram's header
- * @param address where the datagrams go
+ * @param address where the datagrams go; unresolved (the name) when an upstream resolves it
+ * @param via the upstream the datagrams go through, {@code null} to send them directly
  */
-public record UdpTarget(SocksAddress requested, InetSocketAddress address) {
+public record UdpTarget(SocksAddress requested, InetSocketAddress address, String via) {
     public UdpTarget {
         Objects.requireNonNull(requested, "requested");
         Objects.requireNonNull(address, "address");
+    }
+
+    /** A target reached directly. */
+    public UdpTarget(SocksAddress requested, InetSocketAddress address) {
+        this(requested, address, null);
     }
 }
