@@ -23,8 +23,8 @@ import java.util.Map;
 /**
  * Requests the proxy must refuse, each answered with the exact reply the protocol defines, then
  * closed: a refused target (SOCKS5 0x05, SOCKS4 91), a name that cannot resolve (0x04; 91),
- * unknown commands and BIND while it is off (the default) (0x07; SOCKS4 BIND 91). UDP ASSOCIATE switched off (0x07) is in
- * {@link UdpAssociatePolicyEndToEndTest}.
+ * unknown commands and BIND while it is off, the default (0x07; SOCKS4 BIND 91). UDP ASSOCIATE
+ * switched off (0x07) is in {@link UdpAssociatePolicyEndToEndTest}.
  */
 @Timeout(60)
 class FailureRepliesEndToEndTest {
