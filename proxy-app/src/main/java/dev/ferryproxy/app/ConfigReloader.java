@@ -6,6 +6,9 @@ import dev.ferryproxy.app.config.FerryConfig;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.server.ProxyServer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +33,8 @@ final class ConfigReloader {
     private final FerryConfig atStart;
     private final UserDirectory commandLineUsers;
     private final ProxyServer server;
+    private final Counter reloaded;
+    private final Counter rejected;
 
     /**
      * @param file the configuration file to re-read
@@ -38,10 +43,24 @@ final class ConfigReloader {
      * @param server the server whose users and rules are replaced (it keeps its open-proxy permission)
      */
     ConfigReloader(Path file, FerryConfig atStart, UserDirectory commandLineUsers, ProxyServer server) {
+        this(file, atStart, commandLineUsers, server, null);
+    }
+
+    /** Like the other constructor, counting reloads by result in {@code registry} (null: nowhere). */
+    ConfigReloader(Path file, FerryConfig atStart, UserDirectory commandLineUsers, ProxyServer server,
+            MeterRegistry registry) {
         this.file = file;
         this.atStart = atStart;
         this.commandLineUsers = commandLineUsers;
         this.server = server;
+        MeterRegistry meters = registry != null ? registry : new CompositeMeterRegistry();
+        this.reloaded = reloadCounter(meters, "ok");
+        this.rejected = reloadCounter(meters, "rejected");
+    }
+
+    private static Counter reloadCounter(MeterRegistry registry, String result) {
+        return Counter.builder("ferry.config.reloads").description("Configuration reloads (SIGHUP), by result")
+                .tag("result", result).register(registry);
     }
 
     /** Reloads once; returns whether the new configuration is in force. */
@@ -54,11 +73,14 @@ final class ConfigReloader {
             server.updatePolicy(policy); // refuses a policy that would make an open proxy
         } catch (ConfigException | IllegalArgumentException e) {
             log.warn("configuration reload from {} rejected, keeping the old one: {}", file, e.getMessage());
+            rejected.increment();
             return false;
         } catch (RuntimeException e) {
             log.error("configuration reload from {} failed, keeping the old one: {}", file, e.toString());
+            rejected.increment();
             return false;
         }
+        reloaded.increment();
         log.info("configuration reloaded from {}: {} users, {} rules", file, policy.users().names().size(),
                 policy.rules().rules().size());
         List<String> changed = changedRestartOnlyKeys(atStart, next);

@@ -1,6 +1,8 @@
 package dev.ferryproxy.app;
 
 import ch.qos.logback.classic.Level;
+import dev.ferryproxy.app.admin.AdminServer;
+import dev.ferryproxy.app.admin.Metering;
 import dev.ferryproxy.app.config.ConfigException;
 import dev.ferryproxy.app.config.ConfigFile;
 import dev.ferryproxy.app.config.FerryConfig;
@@ -11,6 +13,7 @@ import dev.ferryproxy.server.ProxyServer;
 import dev.ferryproxy.server.ProxyServerConfig;
 import dev.ferryproxy.server.Transport;
 import dev.ferryproxy.server.TransportKind;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.NetUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,6 +92,11 @@ public final class FerryCommand implements Callable<Integer> {
                     + " they connected to (NAT, containers, load balancers). Default: the address the client connected to.")
     private InetAddress advertisedAddress;
 
+    @Option(names = "--admin", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "Serve /metrics (Prometheus), /health/live and /health/ready over HTTP on this address"
+                    + " (default: off). Keep it on loopback or a private network: it has no authentication.")
+    private InetSocketAddress admin;
+
     @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Most time from connect to a complete request (default: 10s).")
     private Duration handshakeTimeout;
@@ -142,23 +150,43 @@ public final class FerryCommand implements Callable<Integer> {
         if (config.transport() == TransportKind.AUTO && Transport.epollUnavailabilityCause() != null) {
             log.info("native epoll unavailable ({}); using NIO", Transport.epollUnavailabilityCause().toString());
         }
+        InetSocketAddress adminAddress = admin != null ? admin : file.admin();
+        PrometheusMeterRegistry registry = adminAddress != null ? Metering.prometheusRegistry() : null;
         ProxyServer server;
         try {
-            server = ProxyServer.start(config);
+            server = ProxyServer.start(registry == null ? config : config.withMeterRegistry(registry));
         } catch (IOException | IllegalStateException e) {
             log.error("Ferry cannot start: {}", e.getMessage());
             return 1;
         }
+        AdminServer adminServer = null;
+        if (adminAddress != null) {
+            try {
+                adminServer = AdminServer.start(adminAddress, registry, server::isReady);
+            } catch (IOException | RuntimeException e) {
+                log.error("Ferry cannot start: cannot serve admin on {}: {}",
+                        NetUtil.toSocketAddressString(adminAddress), e.toString());
+                server.close();
+                return 1;
+            }
+        }
         StopSignals stop = StopSignals.install();
         ReloadSignal reload = configFile == null ? null
-                : ReloadSignal.install(new ConfigReloader(configFile, file, commandLineUsers, server)::reload);
+                : ReloadSignal.install(new ConfigReloader(configFile, file, commandLineUsers, server, registry)::reload);
         log.info("Ferry {} listening on {} (SOCKS4, SOCKS4a, SOCKS5; transport {})", FerryVersion.version(),
                 server.boundAddresses().stream().map(NetUtil::toSocketAddressString).collect(Collectors.joining(", ")),
                 server.transport());
         logPolicy(config.policy());
         logCommands(config);
+        if (adminServer != null) {
+            log.info("admin listening on {} (/metrics, /health/live, /health/ready)",
+                    NetUtil.toSocketAddressString(adminServer.address()));
+        }
         String signal = stop.await();
         log.info("Ferry stopping on {}", signal);
+        if (adminServer != null) {
+            adminServer.close();
+        }
         if (reload != null) {
             reload.close();
         }

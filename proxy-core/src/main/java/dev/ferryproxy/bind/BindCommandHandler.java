@@ -4,6 +4,7 @@ import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.CommandOutcome;
 import dev.ferryproxy.command.CommandReplies;
 import dev.ferryproxy.internal.PipelineNames;
+import dev.ferryproxy.metrics.ConnectionMetrics;
 import dev.ferryproxy.policy.AccessRequest;
 import dev.ferryproxy.policy.Decision;
 import dev.ferryproxy.relay.RelayHandler;
@@ -261,7 +262,9 @@ public final class BindCommandHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static void startRelay(Channel client, Channel peer) {
-        RelayHandler.join(client, peer, PipelineNames.RELAY);
+        ConnectionMetrics metrics = ConnectionMetrics.of(client);
+        RelayHandler.join(client, peer, PipelineNames.RELAY, metrics.clientToTargetBytes(), metrics.targetToClientBytes());
+        metrics.tunnelOpened(client);
         // Both removals hand what was held back (client payload, early peer bytes) to the relays.
         PipelineNames.removeHandshakeHandlers(client.pipeline());
         PipelineNames.removeIfPresent(peer.pipeline(), PipelineNames.EARLY_INBOUND);

@@ -5,6 +5,7 @@ import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.CommandOutcome;
 import dev.ferryproxy.command.CommandReplies;
 import dev.ferryproxy.internal.PipelineNames;
+import dev.ferryproxy.metrics.ConnectionMetrics;
 import dev.ferryproxy.policy.AccessRequest;
 import dev.ferryproxy.policy.Decision;
 import dev.ferryproxy.relay.RelayHandler;
@@ -96,10 +97,15 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
                     command.destination().port()));
             return;
         }
+        long resolveStart = System.nanoTime();
         Future<List<InetAddress>> resolving = connector.resolve(command.destination().host(), ctx.channel().eventLoop());
         pending = resolving;
         resolving.addListener(done -> {
-            if (resolving.isCancelled() || !ctx.channel().isActive()) {
+            if (resolving.isCancelled()) {
+                return;
+            }
+            ConnectionMetrics.of(ctx.channel()).nameResolved(resolveStart, resolving.isSuccess());
+            if (!ctx.channel().isActive()) {
                 return;
             }
             if (!resolving.isSuccess()) {
@@ -143,16 +149,18 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
             dialVia(ctx, upstream, SocksTarget.of(new InetSocketAddress(addresses.get(0), command.destination().port())));
             return;
         }
+        long connectStart = System.nanoTime();
         Future<Channel> connecting = connector.connect(addresses, command.destination().port(), ctx.channel().eventLoop());
         pending = connecting;
-        connecting.addListener(done -> onTargetConnected(ctx, connecting));
+        connecting.addListener(done -> onTargetConnected(ctx, connecting, connectStart));
     }
 
     private void dialVia(ChannelHandlerContext ctx, Upstream upstream, SocksTarget target) {
         log.debug("{} goes through upstream {}", command.describe(), upstream);
+        long connectStart = System.nanoTime();
         Future<Channel> connecting = upstreamConnector.connect(upstream, target, ctx.channel().eventLoop());
         pending = connecting;
-        connecting.addListener(done -> onTargetConnected(ctx, connecting));
+        connecting.addListener(done -> onTargetConnected(ctx, connecting, connectStart));
     }
 
     /** The upstream the deciding rule routes through, or {@code null} to go directly. */
@@ -161,10 +169,11 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
         return via == null ? null : upstreams.get(via);
     }
 
-    private void onTargetConnected(ChannelHandlerContext ctx, Future<Channel> connecting) {
+    private void onTargetConnected(ChannelHandlerContext ctx, Future<Channel> connecting, long connectStart) {
         if (connecting.isCancelled()) {
             return;
         }
+        ConnectionMetrics.of(ctx.channel()).targetConnected(connectStart, connecting.isSuccess());
         if (!connecting.isSuccess()) {
             fail(ctx, connecting.cause());
             return;
@@ -202,7 +211,10 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static void startRelay(Channel client, Channel outbound) {
-        RelayHandler.join(client, outbound, PipelineNames.RELAY);
+        ConnectionMetrics metrics = ConnectionMetrics.of(client);
+        RelayHandler.join(client, outbound, PipelineNames.RELAY, metrics.clientToTargetBytes(),
+                metrics.targetToClientBytes());
+        metrics.tunnelOpened(client);
         // Both removals hand what was held back (client payload, early target bytes) to the relays.
         PipelineNames.removeHandshakeHandlers(client.pipeline());
         PipelineNames.removeIfPresent(outbound.pipeline(), PipelineNames.EARLY_INBOUND);

@@ -2,6 +2,9 @@ package dev.ferryproxy.handshake;
 
 import dev.ferryproxy.codec.SocksProtocolException;
 import dev.ferryproxy.codec.SocksVersion;
+import dev.ferryproxy.codec.UnsupportedAddressTypeException;
+import dev.ferryproxy.metrics.ConnectionMetrics;
+import dev.ferryproxy.metrics.HandshakeOutcome;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import org.slf4j.Logger;
@@ -17,6 +20,8 @@ final class HandshakeFailures {
     static void fail(ChannelHandlerContext ctx, SocksVersion version, Throwable cause) {
         if (cause instanceof SocksProtocolException) {
             SocksProtocolException protocolError = (SocksProtocolException) cause;
+            ConnectionMetrics.of(ctx.channel()).handshake(null, cause instanceof UnsupportedAddressTypeException
+                    ? HandshakeOutcome.ADDRESS_TYPE_NOT_SUPPORTED : HandshakeOutcome.MALFORMED);
             log.debug("malformed {} handshake from {}: {}", version, ctx.channel().remoteAddress(),
                     protocolError.getMessage());
             Object reply = protocolError.errorReply();

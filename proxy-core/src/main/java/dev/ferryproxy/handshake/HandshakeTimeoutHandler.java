@@ -1,5 +1,7 @@
 package dev.ferryproxy.handshake;
 
+import dev.ferryproxy.metrics.ConnectionMetrics;
+import dev.ferryproxy.metrics.HandshakeOutcome;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -49,6 +51,7 @@ public final class HandshakeTimeoutHandler extends ChannelInboundHandlerAdapter 
         if (ctx.channel().isOpen()) {
             log.debug("handshake from {} not complete after {} ms, closing", ctx.channel().remoteAddress(),
                     TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+            ConnectionMetrics.of(ctx.channel()).handshake(null, HandshakeOutcome.TIMEOUT);
             ctx.close();
         }
     }
@@ -58,6 +61,7 @@ public final class HandshakeTimeoutHandler extends ChannelInboundHandlerAdapter 
         if (evt instanceof ChannelInputShutdownEvent) {
             // Still here, so the request is incomplete, and no more bytes can come to complete it.
             log.debug("client {} ended its output before completing the handshake, closing", ctx.channel().remoteAddress());
+            ConnectionMetrics.of(ctx.channel()).handshake(null, HandshakeOutcome.MALFORMED);
             ctx.close();
             return;
         }

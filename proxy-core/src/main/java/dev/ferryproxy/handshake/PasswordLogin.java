@@ -2,6 +2,8 @@ package dev.ferryproxy.handshake;
 
 import dev.ferryproxy.codec.v5.Socks5PasswordAuthRequest;
 import dev.ferryproxy.codec.v5.Socks5PasswordAuthResponse;
+import dev.ferryproxy.metrics.ConnectionMetrics;
+import dev.ferryproxy.metrics.HandshakeOutcome;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.Future;
@@ -95,6 +97,7 @@ final class PasswordLogin {
     }
 
     private static void fail(ChannelHandlerContext ctx) {
+        ConnectionMetrics.of(ctx.channel()).handshake(null, HandshakeOutcome.AUTH_FAILED);
         ctx.writeAndFlush(Socks5PasswordAuthResponse.FAILURE).addListener(ChannelFutureListener.CLOSE);
     }
 

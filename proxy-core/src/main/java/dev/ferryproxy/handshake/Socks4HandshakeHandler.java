@@ -7,6 +7,9 @@ import dev.ferryproxy.codec.v4.Socks4CommandType;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.Socks4CommandReplies;
 import dev.ferryproxy.internal.PipelineNames;
+import dev.ferryproxy.metrics.ConnectionMetrics;
+import dev.ferryproxy.metrics.HandshakeOutcome;
+import dev.ferryproxy.metrics.MeteredReplies;
 import dev.ferryproxy.policy.AccessRules;
 import dev.ferryproxy.policy.Action;
 import dev.ferryproxy.policy.Command;
@@ -62,15 +65,19 @@ public final class Socks4HandshakeHandler extends ChannelInboundHandlerAdapter {
         if (policy.passwordRequired() && refusedBeforeResolution(command)) {
             log.info("{} refused: SOCKS4 carries no password, passwords are required, and no rule allows "
                     + "SOCKS4 for this client", command.describe());
+            ConnectionMetrics.of(ctx.channel()).handshake(command.command(), HandshakeOutcome.NOT_ALLOWED);
             HandshakeFailures.replyAndClose(ctx, Socks4CommandResponse.rejected());
             return;
         }
         // A SOCKS4a name that no rule can decide before it is resolved goes on: the command handler
         // checks each resolved address against the same rules, so only an address whose deciding
         // rule allows and names SOCKS4 is dialled.
-        ChannelHandler handler = CommandHandlers.forCommand(services, policy, command, Socks4CommandReplies.INSTANCE);
+        ConnectionMetrics metrics = ConnectionMetrics.of(ctx.channel());
+        ChannelHandler handler = CommandHandlers.forCommand(services, policy, command,
+                new MeteredReplies(Socks4CommandReplies.INSTANCE, metrics, command.command()));
         if (handler == null) {
             log.info("{} refused: {} is switched off on this server", command.describe(), request.type());
+            metrics.handshake(command.command(), HandshakeOutcome.COMMAND_NOT_SUPPORTED);
             HandshakeFailures.replyAndClose(ctx, Socks4CommandResponse.rejected());
             return;
         }

@@ -14,6 +14,9 @@ import dev.ferryproxy.codec.v5.Socks5PasswordAuthRequestDecoder;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.Socks5CommandReplies;
 import dev.ferryproxy.internal.PipelineNames;
+import dev.ferryproxy.metrics.ConnectionMetrics;
+import dev.ferryproxy.metrics.HandshakeOutcome;
+import dev.ferryproxy.metrics.MeteredReplies;
 import dev.ferryproxy.policy.Command;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -69,6 +72,7 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
         if (!usePassword && (policy.passwordRequired() || !greeting.offers(Socks5AuthMethod.NO_AUTH))) {
             log.debug("SOCKS5 client {} offers no acceptable method: {}{}", ctx.channel().remoteAddress(),
                     greeting.methods(), policy.passwordRequired() ? " (a password is required)" : "");
+            ConnectionMetrics.of(ctx.channel()).handshake(null, HandshakeOutcome.AUTH_FAILED);
             HandshakeFailures.replyAndClose(ctx, Socks5InitialResponse.NO_ACCEPTABLE_METHOD);
             return;
         }
@@ -93,15 +97,19 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
         Command kind = commandOf(request.type());
         if (kind == null) {
             log.debug("SOCKS5 client {} asked for unknown command {}", ctx.channel().remoteAddress(), request.type());
+            ConnectionMetrics.of(ctx.channel()).handshake(null, HandshakeOutcome.COMMAND_NOT_SUPPORTED);
             HandshakeFailures.replyAndClose(ctx, Socks5CommandResponse.failure(Socks5CommandStatus.COMMAND_UNSUPPORTED));
             return;
         }
         CommandContext command = new CommandContext(ClientAttributes.clientAddress(ctx.channel()),
                 ClientAttributes.user(ctx.channel()), SocksVersion.SOCKS5, kind, request.dst(),
                 policy.effectiveRules());
-        ChannelHandler handler = CommandHandlers.forCommand(services, policy, command, Socks5CommandReplies.INSTANCE);
+        ConnectionMetrics metrics = ConnectionMetrics.of(ctx.channel());
+        ChannelHandler handler = CommandHandlers.forCommand(services, policy, command,
+                new MeteredReplies(Socks5CommandReplies.INSTANCE, metrics, kind));
         if (handler == null) {
             log.info("{} refused: {} is switched off on this server", command.describe(), request.type());
+            metrics.handshake(kind, HandshakeOutcome.COMMAND_NOT_SUPPORTED);
             HandshakeFailures.replyAndClose(ctx, Socks5CommandResponse.failure(Socks5CommandStatus.COMMAND_UNSUPPORTED));
             return;
         }

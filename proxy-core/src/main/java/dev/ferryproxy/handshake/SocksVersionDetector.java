@@ -6,6 +6,8 @@ import dev.ferryproxy.codec.v4.Socks4ServerEncoder;
 import dev.ferryproxy.codec.v5.Socks5InitialRequestDecoder;
 import dev.ferryproxy.codec.v5.Socks5ServerEncoder;
 import dev.ferryproxy.internal.PipelineNames;
+import dev.ferryproxy.metrics.ConnectionMetrics;
+import dev.ferryproxy.metrics.HandshakeOutcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
@@ -40,7 +42,10 @@ public final class SocksVersionDetector extends ChannelInboundHandlerAdapter {
         ByteBuf first = (ByteBuf) msg;
         byte firstByte = first.getByte(first.readerIndex());
         SocksVersion version = SocksVersion.fromFirstByte(firstByte);
+        ConnectionMetrics metrics = ConnectionMetrics.of(ctx.channel());
+        metrics.versionDetected(version);
         if (version == null) {
+            metrics.handshake(null, HandshakeOutcome.MALFORMED);
             log.debug("connection from {} starts with 0x{}, which is no SOCKS version; closing",
                     ctx.channel().remoteAddress(), Integer.toHexString(firstByte & 0xFF));
             first.release();

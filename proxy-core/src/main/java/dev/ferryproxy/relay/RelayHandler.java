@@ -1,5 +1,6 @@
 package dev.ferryproxy.relay;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -9,6 +10,8 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One direction of a tunnel: everything read on this channel is written to the peer as the same
@@ -22,24 +25,42 @@ import org.slf4j.LoggerFactory;
  * <p>Half-close: when this side's input ends, the peer's output is shut down once everything
  * written to it has gone out, so the peer sees EOF and can still answer. When both directions
  * have ended both channels close. A reset or any other error closes both at once.
+ *
+ * <p>Counting: the readable bytes of each buffer read are added to a {@link LongAdder} (a metric
+ * reads it at scrape time), which neither copies the buffer nor allocates.
  */
 public final class RelayHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RelayHandler.class);
 
     private final Channel peer;
+    private final LongAdder bytesRead;
 
     public RelayHandler(Channel peer) {
+        this(peer, new LongAdder());
+    }
+
+    /** A relay to {@code peer} that adds the bytes it reads to {@code bytesRead}. */
+    public RelayHandler(Channel peer, LongAdder bytesRead) {
         this.peer = peer;
+        this.bytesRead = bytesRead;
     }
 
     /** Joins two connected channels on the same event loop with a relay handler on each. */
     public static void join(Channel a, Channel b, String handlerName) {
-        a.pipeline().addLast(handlerName, new RelayHandler(b));
-        b.pipeline().addLast(handlerName, new RelayHandler(a));
+        join(a, b, handlerName, new LongAdder(), new LongAdder());
+    }
+
+    /** Joins two channels, adding what is read from each to its counter. */
+    public static void join(Channel a, Channel b, String handlerName, LongAdder readFromA, LongAdder readFromB) {
+        a.pipeline().addLast(handlerName, new RelayHandler(b, readFromA));
+        b.pipeline().addLast(handlerName, new RelayHandler(a, readFromB));
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf) {
+            bytesRead.add(((ByteBuf) msg).readableBytes());
+        }
         // A write to a closed peer releases msg; its failure reaches the peer's pipeline, not ours.
         peer.write(msg, peer.voidPromise());
     }

@@ -8,10 +8,15 @@ import dev.ferryproxy.connect.UpstreamConnector;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.handshake.ProxyServices;
 import dev.ferryproxy.handshake.UserSessions;
+import dev.ferryproxy.metrics.ProxyMetrics;
+import dev.ferryproxy.metrics.UdpMeters;
 import dev.ferryproxy.resolve.DnsResolver;
 import dev.ferryproxy.udp.DirectUdpSender;
 import dev.ferryproxy.udp.RoutingUdpSender;
 import dev.ferryproxy.udp.UdpAssociateService;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -53,9 +58,13 @@ public final class ProxyServer implements AutoCloseable {
     private final UserSessions sessions = new UserSessions();
     private final ChannelGroup listenerChannels = new DefaultChannelGroup("listeners", GlobalEventExecutor.INSTANCE);
     private final List<InetSocketAddress> boundAddresses;
+    private final ProxyMetrics metrics;
+    /** Set once every listener is bound; cleared when draining or closing begins. */
+    private volatile boolean ready;
 
     private ProxyServer(ProxyServerConfig config) throws IOException {
         this.config = config;
+        this.metrics = ProxyMetrics.create(config.meterRegistry());
         this.policy = new AtomicReference<>(config.policy());
         this.authenticator = new PasswordAuthenticator(config.authThreads());
         this.transport = Transport.select(config.transport());
@@ -74,6 +83,8 @@ public final class ProxyServer implements AutoCloseable {
                 config.advertisedAddress(), association -> association.upstreams().isEmpty()
                         ? DirectUdpSender.forAssociation(association)
                         : new RoutingUdpSender(association, upstreamConnector, transport.datagramChannelType()));
+        LoginThrottle throttle = new LoginThrottle(config.loginThrottle());
+        bindMeters(throttle);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptors, workers)
                 .channel(transport.serverChannelType())
@@ -83,24 +94,38 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .childHandler(new ProxyChannelInitializer(config.handshakeTimeout(), new ProxyServices(connector,
-                        upstreamConnector, policy::get,
-                        authenticator, new LoginThrottle(config.loginThrottle()), sessions,
+                .childHandler(new MeteringChannelInitializer(metrics, new ProxyChannelInitializer(
+                        config.handshakeTimeout(), new ProxyServices(connector, upstreamConnector, policy::get,
+                        authenticator, throttle, sessions,
                         new BindService(config.bind(), transport.serverChannelType(), resolver,
                                 config.advertisedAddress(), waterMark),
-                        udp)));
+                        udp))));
         List<InetSocketAddress> bound = new ArrayList<>();
         try {
             for (InetSocketAddress address : config.listeners()) {
                 Channel listener = bind(bootstrap, address);
                 listenerChannels.add(listener);
                 bound.add((InetSocketAddress) listener.localAddress());
+                metrics.listener((InetSocketAddress) listener.localAddress());
             }
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
         }
         this.boundAddresses = Collections.unmodifiableList(bound);
+        this.ready = true;
+    }
+
+    /**
+     * Registers the meters that read state kept elsewhere: failed logins, UDP, the pooled
+     * allocator and the worker event loops (Micrometer's Netty binders).
+     */
+    private void bindMeters(LoginThrottle throttle) {
+        FunctionCounter.builder("ferry.failed.logins", throttle, LoginThrottle::failedLogins)
+                .description("RFC 1929 logins whose password did not match").register(metrics.registry());
+        UdpMeters.bind(metrics.registry(), udp);
+        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(metrics.registry());
+        new NettyEventExecutorMetrics(workers).bindTo(metrics.registry());
     }
 
     private static Channel bind(ServerBootstrap bootstrap, InetSocketAddress address) throws IOException {
@@ -165,9 +190,31 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether this server should get new clients: every listener is bound and open, and neither
+     * draining nor closing has begun. A load balancer's readiness check asks this.
+     */
+    public boolean isReady() {
+        if (!ready) {
+            return false;
+        }
+        for (Channel listener : listenerChannels) {
+            if (!listener.isActive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Marks this server as no longer ready (draining is about to begin); it keeps serving. */
+    public void markDraining() {
+        ready = false;
+    }
+
     /** Stops accepting, closes every connection and releases the event loops and resolver. */
     @Override
     public void close() {
+        ready = false;
         listenerChannels.close().awaitUninterruptibly();
         resolver.close();
         authenticator.close();

@@ -4,6 +4,7 @@ import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.bind.BindSettings;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.udp.UdpSettings;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.NetUtil;
 
 import java.net.InetAddress;
@@ -35,6 +36,7 @@ import java.util.Objects;
  * @param advertisedAddress the address BIND and UDP ASSOCIATE replies give clients in place of
  *     the server's own (behind NAT, in containers, behind a load balancer); {@code null} for the
  *     local address of each client's connection
+ * @param meterRegistry where the server's meters go (see docs/metrics.md); {@code null} for nowhere
  */
 public record ProxyServerConfig(
         List<InetSocketAddress> listeners,
@@ -53,7 +55,8 @@ public record ProxyServerConfig(
         boolean closeConnectionsOfRemovedUsers,
         BindSettings bind,
         UdpSettings udp,
-        InetAddress advertisedAddress) {
+        InetAddress advertisedAddress,
+        MeterRegistry meterRegistry) {
 
     public static final int DEFAULT_PORT = 1080;
 
@@ -117,6 +120,13 @@ public record ProxyServerConfig(
         }
     }
 
+    /** This configuration with its meters going to {@code registry}. */
+    public ProxyServerConfig withMeterRegistry(MeterRegistry registry) {
+        return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
+                workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
+                authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, registry);
+    }
+
     public static Builder builder() {
         return new Builder();
     }
@@ -140,6 +150,7 @@ public record ProxyServerConfig(
         private BindSettings bind = BindSettings.DEFAULT;
         private UdpSettings udp = UdpSettings.DEFAULT;
         private InetAddress advertisedAddress;
+        private MeterRegistry meterRegistry;
 
         private Builder() {
         }
@@ -227,13 +238,20 @@ public record ProxyServerConfig(
             return this;
         }
 
+        /** Where the server's meters go; null (the default) for nowhere. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = registry;
+            return this;
+        }
+
         public ProxyServerConfig build() {
             List<InetSocketAddress> effective = listeners.isEmpty()
                     ? List.of(new InetSocketAddress("127.0.0.1", DEFAULT_PORT))
                     : listeners;
             return new ProxyServerConfig(effective, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers,
                     transport, workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy,
-                    loginThrottle, authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress);
+                    loginThrottle, authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress,
+                    meterRegistry);
         }
     }
 }

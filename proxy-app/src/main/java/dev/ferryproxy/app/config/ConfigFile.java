@@ -35,7 +35,7 @@ public final class ConfigFile {
             return FerryConfig.empty(path);
         }
         ConfigMap top = root.get().asMap("listen", "timeouts", "dns", "transport", "workerThreads",
-                "allowOpenProxy", "bind", "udp", "advertisedAddress", "auth", "upstreams", "rules");
+                "allowOpenProxy", "bind", "udp", "advertisedAddress", "admin", "auth", "upstreams", "rules");
 
         List<InetSocketAddress> listeners = top.read("listen", node -> node.asListOf(ConfigFile::address, true));
         ConfigMap timeouts = top.read("timeouts", node -> node.asMap("handshake", "connect"));
@@ -60,6 +60,7 @@ public final class ConfigFile {
                 top.get("bind").isPresent() ? CommandsSection.bind(top.get("bind").get()) : FerryConfig.Bind.NONE,
                 top.get("udp").isPresent() ? CommandsSection.udp(top.get("udp").get()) : FerryConfig.Udp.NONE,
                 top.read("advertisedAddress", node -> node.as(IpAddresses::parse)),
+                top.read("admin", ConfigFile::address),
                 auth,
                 upstreams,
                 top.get("rules").isPresent() ? RulesSection.read(top.get("rules").get(), upstreams.keySet()) : List.of());

@@ -33,6 +33,7 @@ import java.util.Objects;
  * @param bind the {@code bind} section
  * @param udp the {@code udp} section
  * @param advertisedAddress {@code advertisedAddress}
+ * @param admin {@code admin}: the address of the metrics and health listener
  * @param auth the {@code auth} section
  * @param upstreams {@code upstreams}, by name; empty when there are none
  * @param rules {@code rules}, in order; empty when there are none
@@ -50,6 +51,7 @@ public record FerryConfig(
         Bind bind,
         Udp udp,
         InetAddress advertisedAddress,
+        InetSocketAddress admin,
         Auth auth,
         Map<String, Upstream> upstreams,
         List<Rule> rules) {
@@ -118,7 +120,7 @@ public record FerryConfig(
     /** A file that sets nothing (empty, or comments only). */
     static FerryConfig empty(Path source) {
         return new FerryConfig(source, null, null, null, null, null, null, null, null, Bind.NONE, Udp.NONE, null,
-                Auth.NONE, Map.of(),
+                null, Auth.NONE, Map.of(),
                 List.of());
     }
 
@@ -139,6 +141,7 @@ public record FerryConfig(
         settings.put("bind", bind);
         settings.put("udp", udp);
         settings.put("advertisedAddress", advertisedAddress);
+        settings.put("admin", admin);
         settings.put("auth.closeConnectionsOfRemovedUsers", auth.closeConnectionsOfRemovedUsers());
         settings.put("auth.throttle", auth.throttle());
         return settings;

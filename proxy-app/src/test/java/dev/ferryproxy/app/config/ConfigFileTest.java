@@ -73,9 +73,15 @@ class ConfigFileTest {
     }
 
     @Test
+    void adminIsAHostAndPort() throws Exception {
+        assertThat(load("admin: \"127.0.0.1:9090\"\n").admin()).isEqualTo(new InetSocketAddress("127.0.0.1", 9090));
+        assertThat(load("listen: [\"127.0.0.1:1080\"]\n").admin()).isNull();
+    }
+
+    @Test
     void unknownTopLevelKeyListsEveryKey() throws IOException {
         assertThat(error("# comment\nlistens: []\n")).hasMessage(where(2, 1, "listens")
-                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, auth, upstreams, rules)");
+                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, auth, upstreams, rules)");
     }
 
     @Test
@@ -218,6 +224,7 @@ class ConfigFileTest {
         "advertisedAddress: proxy.example.com|1:20|advertisedAddress|'proxy.example.com' is not an IP address",
         "advertisedAddress: 0.0.0.0|1:20|advertisedAddress|'0.0.0.0' is the wildcard address, which no client can reach",
         "dns: { servers: [\"127.0.0.1\"] }|1:18|dns.servers[0]|'127.0.0.1' is not HOST:PORT (write IPv6 as [::1]:1080)",
+        "admin: \"127.0.0.1\"|1:8|admin|'127.0.0.1' is not HOST:PORT (write IPv6 as [::1]:1080)",
         "auth: { users: [{ name: alice, password: secret }] }|1:32|auth.users[0].password|unknown key (expected one of: name, passwordHash)",
         "auth: { users: [{ name: alice, passwordHash: secret }] }|1:46|auth.users[0].passwordHash|not a bcrypt hash: ",
         "auth: { users: [{ passwordHash: secret }] }|1:17|auth.users[0].name|is missing (it is required)",

@@ -1,0 +1,185 @@
+package dev.ferryproxy.metrics;
+
+import dev.ferryproxy.codec.SocksVersion;
+import dev.ferryproxy.policy.Command;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.netty.util.NetUtil;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The server-wide meters (each is listed in docs/metrics.md). Every meter that the hot paths touch
+ * is registered once, up front, so recording never looks anything up, never allocates, and never
+ * blocks: the relay adds to a {@link LongAdder} that a {@link FunctionCounter} reads at scrape
+ * time. Tags have low cardinality only: never a client or destination address, never a user.
+ *
+ * <p>Without a registry the meters go to an empty {@link CompositeMeterRegistry}, whose meters do
+ * nothing, so the code that records need not ask whether metrics are on.
+ */
+public final class ProxyMetrics {
+    private static final Command[] COMMANDS = {Command.CONNECT, Command.BIND, Command.UDP_ASSOCIATE, null};
+    private static final HandshakeOutcome[] OUTCOMES = HandshakeOutcome.values();
+
+    private final MeterRegistry registry;
+    private final LongAdder clientToTarget = new LongAdder();
+    private final LongAdder targetToClient = new LongAdder();
+    private final AtomicLong tunnels = new AtomicLong();
+    private final Counter[][] handshakes = new Counter[COMMANDS.length][OUTCOMES.length];
+    private final Counter socks4;
+    private final Counter socks5;
+    private final Counter notSocks;
+    private final Timer handshakeTime;
+    private final Timer connectOk;
+    private final Timer connectFailed;
+    private final Timer dnsOk;
+    private final Timer dnsFailed;
+    private final ConcurrentHashMap<String, ListenerMeters> listeners = new ConcurrentHashMap<>();
+
+    private ProxyMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        FunctionCounter.builder("ferry.relayed.bytes", clientToTarget, LongAdder::sum)
+                .description("Bytes relayed through TCP tunnels (CONNECT and BIND)")
+                .tag("direction", "client_to_target").register(registry);
+        FunctionCounter.builder("ferry.relayed.bytes", targetToClient, LongAdder::sum)
+                .description("Bytes relayed through TCP tunnels (CONNECT and BIND)")
+                .tag("direction", "target_to_client").register(registry);
+        Gauge.builder("ferry.tunnels.active", tunnels, AtomicLong::get)
+                .description("TCP tunnels (CONNECT and BIND) relaying now").register(registry);
+        for (int c = 0; c < COMMANDS.length; c++) {
+            for (int o = 0; o < OUTCOMES.length; o++) {
+                handshakes[c][o] = Counter.builder("ferry.handshakes")
+                        .description("Handshakes by command and outcome, counted when the first reply is sent")
+                        .tag("command", commandTag(COMMANDS[c])).tag("outcome", OUTCOMES[o].tag())
+                        .register(registry);
+            }
+        }
+        socks4 = versionCounter("4");
+        socks5 = versionCounter("5");
+        notSocks = versionCounter("none");
+        handshakeTime = Timer.builder("ferry.handshake.duration")
+                .description("From accept to the success reply")
+                .publishPercentileHistogram().register(registry);
+        connectOk = connectTimer("ok");
+        connectFailed = connectTimer("failed");
+        dnsOk = dnsTimer("ok");
+        dnsFailed = dnsTimer("failed");
+    }
+
+    /** Meters that go to {@code registry}, or nowhere when it is {@code null}. */
+    public static ProxyMetrics create(MeterRegistry registry) {
+        return new ProxyMetrics(registry == null ? new CompositeMeterRegistry() : registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    private Counter versionCounter(String version) {
+        return Counter.builder("ferry.connections.versioned")
+                .description("Connections by the SOCKS version their first byte named (none: not SOCKS)")
+                .tag("version", version).register(registry);
+    }
+
+    private Timer connectTimer(String result) {
+        return Timer.builder("ferry.target.connect.duration")
+                .description("Dialling a CONNECT target (through upstreams: to the end of the chain's handshake)")
+                .tag("result", result).publishPercentileHistogram().register(registry);
+    }
+
+    private Timer dnsTimer(String result) {
+        return Timer.builder("ferry.dns.resolution.duration")
+                .description("Resolving a CONNECT target's name")
+                .tag("result", result).publishPercentileHistogram().register(registry);
+    }
+
+    private static String commandTag(Command command) {
+        if (command == null) {
+            return "unknown";
+        }
+        switch (command) {
+            case CONNECT:
+                return "connect";
+            case BIND:
+                return "bind";
+            default:
+                return "udp";
+        }
+    }
+
+    /** The meters of one bound listener, registered on first use. */
+    public ListenerMeters listener(InetSocketAddress bound) {
+        return listeners.computeIfAbsent(NetUtil.toSocketAddressString(bound), name -> new ListenerMeters(registry, name));
+    }
+
+    void handshake(Command command, HandshakeOutcome outcome, long acceptedNanos) {
+        handshakes[indexOf(command)][outcome.ordinal()].increment();
+        if (outcome == HandshakeOutcome.SUCCEEDED) {
+            handshakeTime.record(System.nanoTime() - acceptedNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static int indexOf(Command command) {
+        for (int i = 0; i < COMMANDS.length - 1; i++) {
+            if (COMMANDS[i] == command) {
+                return i;
+            }
+        }
+        return COMMANDS.length - 1;
+    }
+
+    void versionDetected(SocksVersion version) {
+        (version == null ? notSocks : version == SocksVersion.SOCKS5 ? socks5 : socks4).increment();
+    }
+
+    void recordConnect(long startNanos, boolean ok) {
+        (ok ? connectOk : connectFailed).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    void recordDns(long startNanos, boolean ok) {
+        (ok ? dnsOk : dnsFailed).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    LongAdder clientToTarget() {
+        return clientToTarget;
+    }
+
+    LongAdder targetToClient() {
+        return targetToClient;
+    }
+
+    AtomicLong tunnels() {
+        return tunnels;
+    }
+
+    /** Accepted and active connections of one listener, tagged {@code listener="HOST:PORT"}. */
+    public static final class ListenerMeters {
+        private final Counter accepted;
+        private final AtomicLong active = new AtomicLong();
+
+        ListenerMeters(MeterRegistry registry, String listener) {
+            accepted = Counter.builder("ferry.connections.accepted")
+                    .description("Connections accepted, by listener").tag("listener", listener).register(registry);
+            Gauge.builder("ferry.connections.active", active, AtomicLong::get)
+                    .description("Client connections open now, by listener").tag("listener", listener)
+                    .register(registry);
+        }
+
+        void opened() {
+            accepted.increment();
+            active.incrementAndGet();
+        }
+
+        void closed() {
+            active.decrementAndGet();
+        }
+    }
+}
