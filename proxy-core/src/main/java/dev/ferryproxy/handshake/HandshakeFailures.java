@@ -17,7 +17,7 @@ final class HandshakeFailures {
     static void fail(ChannelHandlerContext ctx, SocksVersion version, Throwable cause) {
         if (cause instanceof SocksProtocolException) {
             SocksProtocolException protocolError = (SocksProtocolException) cause;
-            log.debug("malformed {} handshake from {}: {}", version, ctx.channel().remoteAddress(),
+            log.debug("malformed {} handshake from {}: {}", version, ClientAttributes.clientSocketAddress(ctx.channel()),
                     protocolError.getMessage());
             Object reply = protocolError.errorReply();
             if (reply != null && ctx.channel().isActive()) {
@@ -25,7 +25,7 @@ final class HandshakeFailures {
                 return;
             }
         } else {
-            log.debug("{} handshake from {} failed: {}", version, ctx.channel().remoteAddress(), cause.toString());
+            log.debug("{} handshake from {} failed: {}", version, ClientAttributes.clientSocketAddress(ctx.channel()), cause.toString());
         }
         ctx.close();
     }

@@ -67,7 +67,7 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
         boolean offersPassword = greeting.offers(Socks5AuthMethod.PASSWORD);
         boolean usePassword = offersPassword && !policy.users().isEmpty();
         if (!usePassword && (policy.passwordRequired() || !greeting.offers(Socks5AuthMethod.NO_AUTH))) {
-            log.debug("SOCKS5 client {} offers no acceptable method: {}{}", ctx.channel().remoteAddress(),
+            log.debug("SOCKS5 client {} offers no acceptable method: {}{}", ClientAttributes.clientSocketAddress(ctx.channel()),
                     greeting.methods(), policy.passwordRequired() ? " (a password is required)" : "");
             HandshakeFailures.replyAndClose(ctx, Socks5InitialResponse.NO_ACCEPTABLE_METHOD);
             return;
@@ -92,7 +92,7 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
         PipelineNames.removeIfPresent(ctx.pipeline(), PipelineNames.HANDSHAKE_TIMEOUT);
         Command kind = commandOf(request.type());
         if (kind == null) {
-            log.debug("SOCKS5 client {} asked for unknown command {}", ctx.channel().remoteAddress(), request.type());
+            log.debug("SOCKS5 client {} asked for unknown command {}", ClientAttributes.clientSocketAddress(ctx.channel()), request.type());
             HandshakeFailures.replyAndClose(ctx, Socks5CommandResponse.failure(Socks5CommandStatus.COMMAND_UNSUPPORTED));
             return;
         }

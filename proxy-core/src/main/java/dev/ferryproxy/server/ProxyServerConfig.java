@@ -3,6 +3,7 @@ package dev.ferryproxy.server;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.bind.BindSettings;
 import dev.ferryproxy.handshake.ProxyPolicy;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
 import dev.ferryproxy.udp.UdpSettings;
 import io.netty.util.NetUtil;
 
@@ -10,7 +11,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -35,6 +38,8 @@ import java.util.Objects;
  * @param advertisedAddress the address BIND and UDP ASSOCIATE replies give clients in place of
  *     the server's own (behind NAT, in containers, behind a load balancer); {@code null} for the
  *     local address of each client's connection
+ * @param proxyProtocol PROXY protocol settings per listener, keyed by the listener's address as
+ *     given in {@code listeners}; a listener not in the map has it off
  */
 public record ProxyServerConfig(
         List<InetSocketAddress> listeners,
@@ -53,7 +58,8 @@ public record ProxyServerConfig(
         boolean closeConnectionsOfRemovedUsers,
         BindSettings bind,
         UdpSettings udp,
-        InetAddress advertisedAddress) {
+        InetAddress advertisedAddress,
+        Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol) {
 
     public static final int DEFAULT_PORT = 1080;
 
@@ -85,7 +91,19 @@ public record ProxyServerConfig(
             throw new IllegalArgumentException("advertisedAddress: " + advertisedAddress.getHostAddress()
                     + " is the wildcard address, which no client can reach (expected: an address clients can reach)");
         }
+        proxyProtocol = Map.copyOf(proxyProtocol);
+        for (InetSocketAddress listener : proxyProtocol.keySet()) {
+            if (!listeners.contains(listener)) {
+                throw new IllegalArgumentException("proxyProtocol: " + NetUtil.toSocketAddressString(listener)
+                        + " is not one of the listeners " + listeners);
+            }
+        }
         checkNotAnOpenProxy(listeners, policy, allowOpenProxy);
+    }
+
+    /** The PROXY protocol settings of {@code listener} (as given in {@link #listeners()}). */
+    public ProxyProtocolSettings proxyProtocolFor(InetSocketAddress listener) {
+        return proxyProtocol.getOrDefault(listener, ProxyProtocolSettings.OFF);
     }
 
     /**
@@ -140,6 +158,7 @@ public record ProxyServerConfig(
         private BindSettings bind = BindSettings.DEFAULT;
         private UdpSettings udp = UdpSettings.DEFAULT;
         private InetAddress advertisedAddress;
+        private final Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -227,13 +246,26 @@ public record ProxyServerConfig(
             return this;
         }
 
+        /** Adds a listener with PROXY protocol settings of its own. */
+        public Builder listen(InetSocketAddress address, ProxyProtocolSettings settings) {
+            listen(address);
+            return proxyProtocol(address, settings);
+        }
+
+        /** Sets the PROXY protocol settings of a listener (which must also be added with {@link #listen}). */
+        public Builder proxyProtocol(InetSocketAddress listener, ProxyProtocolSettings settings) {
+            proxyProtocol.put(Objects.requireNonNull(listener, "listener"), Objects.requireNonNull(settings, "settings"));
+            return this;
+        }
+
         public ProxyServerConfig build() {
             List<InetSocketAddress> effective = listeners.isEmpty()
                     ? List.of(new InetSocketAddress("127.0.0.1", DEFAULT_PORT))
                     : listeners;
             return new ProxyServerConfig(effective, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers,
                     transport, workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy,
-                    loginThrottle, authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress);
+                    loginThrottle, authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress,
+                    proxyProtocol);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.connect.Upstream;
 import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.policy.Rule;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
 import dev.ferryproxy.server.TransportKind;
 
 import java.net.InetAddress;
@@ -36,6 +37,7 @@ import java.util.Objects;
  * @param auth the {@code auth} section
  * @param upstreams {@code upstreams}, by name; empty when there are none
  * @param rules {@code rules}, in order; empty when there are none
+ * @param proxyProtocol {@code proxyProtocol}, by listener address; empty when there are none
  */
 public record FerryConfig(
         Path source,
@@ -52,7 +54,8 @@ public record FerryConfig(
         InetAddress advertisedAddress,
         Auth auth,
         Map<String, Upstream> upstreams,
-        List<Rule> rules) {
+        List<Rule> rules,
+        Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol) {
 
     /**
      * The {@code auth} section.
@@ -108,6 +111,16 @@ public record FerryConfig(
         Objects.requireNonNull(auth, "auth");
         upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
         rules = List.copyOf(rules);
+        proxyProtocol = Collections.unmodifiableMap(new LinkedHashMap<>(proxyProtocol));
+    }
+
+    /** Without PROXY protocol settings. */
+    public FerryConfig(Path source, List<InetSocketAddress> listeners, Duration handshakeTimeout, Duration connectTimeout,
+            List<InetSocketAddress> dnsServers, Duration dnsQueryTimeout, TransportKind transport, Integer workerThreads,
+            Boolean allowOpenProxy, Bind bind, Udp udp, InetAddress advertisedAddress, Auth auth,
+            Map<String, Upstream> upstreams, List<Rule> rules) {
+        this(source, listeners, handshakeTimeout, connectTimeout, dnsServers, dnsQueryTimeout, transport, workerThreads,
+                allowOpenProxy, bind, udp, advertisedAddress, auth, upstreams, rules, Map.of());
     }
 
     /** No file: every setting left to the command line and the defaults. */
@@ -139,6 +152,7 @@ public record FerryConfig(
         settings.put("bind", bind);
         settings.put("udp", udp);
         settings.put("advertisedAddress", advertisedAddress);
+        settings.put("proxyProtocol", proxyProtocol);
         settings.put("auth.closeConnectionsOfRemovedUsers", auth.closeConnectionsOfRemovedUsers());
         settings.put("auth.throttle", auth.throttle());
         return settings;
