@@ -1,5 +1,7 @@
 package dev.ferryproxy.app;
 
+import dev.ferryproxy.policy.Cidr;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolMode;
 import dev.ferryproxy.server.TransportKind;
 
 import java.net.InetAddress;
@@ -21,11 +23,23 @@ record CommandLineSettings(
         boolean allowOpenProxy,
         boolean allowBind,
         boolean noUdp,
-        InetAddress advertisedAddress) {
+        InetAddress advertisedAddress,
+        ProxyProtocolMode proxyProtocol,
+        List<Cidr> proxyProtocolTrusted,
+        Duration proxyProtocolHeaderTimeout) {
 
     CommandLineSettings {
         listeners = List.copyOf(listeners);
         dnsServers = List.copyOf(dnsServers);
+        proxyProtocolTrusted = List.copyOf(proxyProtocolTrusted);
+    }
+
+    /** Without PROXY protocol options. */
+    CommandLineSettings(List<InetSocketAddress> listeners, Duration handshakeTimeout, Duration connectTimeout,
+            List<InetSocketAddress> dnsServers, TransportKind transport, Integer workerThreads, boolean allowOpenProxy,
+            boolean allowBind, boolean noUdp, InetAddress advertisedAddress) {
+        this(listeners, handshakeTimeout, connectTimeout, dnsServers, transport, workerThreads, allowOpenProxy,
+                allowBind, noUdp, advertisedAddress, null, List.of(), null);
     }
 
     static CommandLineSettings none() {

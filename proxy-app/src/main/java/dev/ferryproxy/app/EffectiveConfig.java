@@ -6,6 +6,7 @@ import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.bind.BindSettings;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.policy.AccessRules;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
 import dev.ferryproxy.server.ProxyServerConfig;
 import dev.ferryproxy.udp.UdpSettings;
 
@@ -46,8 +47,18 @@ final class EffectiveConfig {
         ProxyServerConfig.Builder builder = ProxyServerConfig.builder()
                 .policy(policy)
                 .allowOpenProxy(options.allowOpenProxy() || Boolean.TRUE.equals(file.allowOpenProxy()));
-        (options.listeners().isEmpty() && file.listeners() != null ? file.listeners() : options.listeners())
-                .forEach(builder::listen);
+        boolean fileListeners = options.listeners().isEmpty() && file.listeners() != null;
+        List<InetSocketAddress> listeners = fileListeners ? file.listeners() : options.listeners();
+        listeners.forEach(builder::listen);
+        if (options.proxyProtocol() != null) {
+            // --proxy-protocol applies to every listener, replacing the file's proxyProtocol entries.
+            ProxyProtocolSettings settings = commandLineProxyProtocol(options);
+            (listeners.isEmpty() ? List.of(new InetSocketAddress("127.0.0.1", ProxyServerConfig.DEFAULT_PORT)) : listeners)
+                    .forEach(listener -> builder.proxyProtocol(listener, settings));
+        } else if (fileListeners) {
+            // The file's entries name the file's listeners; --listen replaces both.
+            file.proxyProtocol().forEach(builder::proxyProtocol);
+        }
         if (!options.dnsServers().isEmpty()) {
             builder.dnsServers(options.dnsServers());
         } else if (file.dnsServers() != null) {
@@ -79,6 +90,16 @@ final class EffectiveConfig {
         builder.advertisedAddress(first(options.advertisedAddress(), file.advertisedAddress()));
         // build() refuses an open proxy (ProxyServerConfig.checkNotAnOpenProxy).
         return builder.build();
+    }
+
+    private static ProxyProtocolSettings commandLineProxyProtocol(CommandLineSettings options) {
+        try {
+            return new ProxyProtocolSettings(options.proxyProtocol(), options.proxyProtocolTrusted(),
+                    first(options.proxyProtocolHeaderTimeout(), ProxyProtocolSettings.DEFAULT_HEADER_TIMEOUT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--proxy-protocol: " + e.getMessage()
+                    + " (pass --proxy-protocol-trusted CIDR, repeatable)", e);
+        }
     }
 
     /** BIND is on when {@code --allow-bind} or {@code bind.enabled: true} says so. */

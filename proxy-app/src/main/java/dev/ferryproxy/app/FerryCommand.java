@@ -8,7 +8,9 @@ import dev.ferryproxy.app.config.ConfigFile;
 import dev.ferryproxy.app.config.FerryConfig;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.handshake.ProxyPolicy;
+import dev.ferryproxy.policy.Cidr;
 import dev.ferryproxy.policy.PortRange;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolMode;
 import dev.ferryproxy.server.ProxyServer;
 import dev.ferryproxy.server.ProxyServerConfig;
 import dev.ferryproxy.server.Transport;
@@ -97,6 +99,20 @@ public final class FerryCommand implements Callable<Integer> {
                     + " (default: off). Keep it on loopback or a private network: it has no authentication.")
     private InetSocketAddress admin;
 
+    @Option(names = "--proxy-protocol", paramLabel = "MODE", converter = ProxyProtocolModeConverter.class,
+            description = "PROXY protocol v1/v2 header (from a load balancer) on every listener: off, optional or"
+                    + " required; replaces the file's proxyProtocol entries (default: off).")
+    private ProxyProtocolMode proxyProtocol;
+
+    @Option(names = "--proxy-protocol-trusted", paramLabel = "CIDR", converter = CidrConverter.class,
+            description = "A network PROXY protocol headers are accepted from (the load balancers); repeatable;"
+                    + " needed with --proxy-protocol optional or required.")
+    private List<Cidr> proxyProtocolTrusted = new ArrayList<>();
+
+    @Option(names = "--proxy-protocol-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Most time from connect to a complete PROXY protocol header (default: 5s).")
+    private Duration proxyProtocolTimeout;
+
     @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Most time from connect to a complete request (default: 10s).")
     private Duration handshakeTimeout;
@@ -182,6 +198,7 @@ public final class FerryCommand implements Callable<Integer> {
             log.info("admin listening on {} (/metrics, /health/live, /health/ready)",
                     NetUtil.toSocketAddressString(adminServer.address()));
         }
+        logProxyProtocol(config);
         String signal = stop.await();
         log.info("Ferry stopping on {}", signal);
         if (adminServer != null) {
@@ -197,7 +214,8 @@ public final class FerryCommand implements Callable<Integer> {
 
     private CommandLineSettings commandLineSettings() {
         return new CommandLineSettings(listeners, handshakeTimeout, connectTimeout, dnsServers, transport,
-                workerThreads, allowOpenProxy, allowBind, noUdp, advertisedAddress);
+                workerThreads, allowOpenProxy, allowBind, noUdp, advertisedAddress, proxyProtocol, proxyProtocolTrusted,
+                proxyProtocolTimeout);
     }
 
     private static void logCommands(ProxyServerConfig config) {
@@ -207,6 +225,12 @@ public final class FerryCommand implements Callable<Integer> {
                 config.udp().enabled() ? "on (ports " + portsText(config.udp().ports()) + ")" : "off",
                 config.advertisedAddress() == null ? ""
                         : "; replies advertise " + config.advertisedAddress().getHostAddress());
+    }
+
+    private static void logProxyProtocol(ProxyServerConfig config) {
+        config.proxyProtocol().forEach((listener, settings) -> log.info(
+                "PROXY protocol {} on {} from {} (header within {} ms)", settings.mode(),
+                NetUtil.toSocketAddressString(listener), settings.trustedSources(), settings.headerTimeout().toMillis()));
     }
 
     private static String portsText(PortRange ports) {
@@ -221,6 +245,28 @@ public final class FerryCommand implements Callable<Integer> {
                 ruleCount > 0 ? ruleCount + " rule(s)" : "default rules",
                 policy.upstreams().isEmpty() ? "" : "; upstreams: " + policy.upstreams().values(),
                 configFile != null ? "; configuration from " + configFile + " (SIGHUP reloads users and rules)" : "");
+    }
+
+    static final class ProxyProtocolModeConverter implements ITypeConverter<ProxyProtocolMode> {
+        @Override
+        public ProxyProtocolMode convert(String value) {
+            try {
+                return ProxyProtocolMode.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class CidrConverter implements ITypeConverter<Cidr> {
+        @Override
+        public Cidr convert(String value) {
+            try {
+                return Cidr.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     static final class InetAddressConverter implements ITypeConverter<InetAddress> {

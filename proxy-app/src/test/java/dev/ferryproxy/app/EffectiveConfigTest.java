@@ -10,7 +10,10 @@ import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.PasswordHashing;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.bind.BindSettings;
+import dev.ferryproxy.policy.Cidr;
 import dev.ferryproxy.policy.PortRange;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolMode;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.server.ProxyServerConfig;
 import dev.ferryproxy.server.TransportKind;
@@ -195,5 +198,53 @@ class EffectiveConfigTest {
                 commandLineUsers("carol:pw")))
                 .as("users whose passwords are optional lift nothing")
                 .hasMessageContaining("refusing to run an open proxy");
+    }
+
+    @Test
+    void fileProxyProtocolAppliesToTheFilesListeners() throws Exception {
+        FerryConfig file = file("""
+                listen: ["127.0.0.1:1080", "127.0.0.1:1081"]
+                proxyProtocol:
+                  - listen: "127.0.0.1:1081"
+                    mode: required
+                    trustedSources: ["10.0.0.0/8"]
+                """);
+        ProxyServerConfig config = assemble(file, CommandLineSettings.none(), UserDirectory.empty());
+        assertThat(config.proxyProtocolFor(new InetSocketAddress("127.0.0.1", 1080)).mode()).isEqualTo(ProxyProtocolMode.OFF);
+        assertThat(config.proxyProtocolFor(new InetSocketAddress("127.0.0.1", 1081)).mode())
+                .isEqualTo(ProxyProtocolMode.REQUIRED);
+        // --listen replaces the file's listeners and with them their PROXY protocol entries.
+        ProxyServerConfig replaced = assemble(file, options(List.of(new InetSocketAddress("127.0.0.1", 1081)), false),
+                UserDirectory.empty());
+        assertThat(replaced.proxyProtocol()).isEmpty();
+    }
+
+    @Test
+    void commandLineProxyProtocolAppliesToEveryListener() throws Exception {
+        CommandLineSettings options = new CommandLineSettings(
+                List.of(new InetSocketAddress("127.0.0.1", 1080), new InetSocketAddress("127.0.0.1", 1081)),
+                null, null, List.of(), null, null, false, false, false, null,
+                ProxyProtocolMode.OPTIONAL, List.of(Cidr.parse("10.0.0.0/8")), Duration.ofSeconds(3));
+        ProxyServerConfig config = assemble(FerryConfig.empty(), options, UserDirectory.empty());
+        assertThat(config.proxyProtocol()).hasSize(2).allSatisfy((listener, settings) -> {
+            assertThat(settings.mode()).isEqualTo(ProxyProtocolMode.OPTIONAL);
+            assertThat(settings.trustedSources()).containsExactly(Cidr.parse("10.0.0.0/8"));
+            assertThat(settings.headerTimeout()).isEqualTo(Duration.ofSeconds(3));
+        });
+        CommandLineSettings defaultListener = new CommandLineSettings(List.of(), null, null, List.of(), null, null,
+                false, false, false, null, ProxyProtocolMode.REQUIRED, List.of(Cidr.parse("10.0.0.0/8")), null);
+        assertThat(assemble(FerryConfig.empty(), defaultListener, UserDirectory.empty())
+                .proxyProtocolFor(new InetSocketAddress("127.0.0.1", 1080)).headerTimeout())
+                .isEqualTo(ProxyProtocolSettings.DEFAULT_HEADER_TIMEOUT);
+    }
+
+    @Test
+    void commandLineProxyProtocolRequiredWithoutTrustedIsRefused() {
+        CommandLineSettings options = new CommandLineSettings(List.of(), null, null, List.of(), null, null, false,
+                false, false, null, ProxyProtocolMode.REQUIRED, List.of(), null);
+        assertThatThrownBy(() -> assemble(FerryConfig.empty(), options, UserDirectory.empty()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--proxy-protocol: PROXY protocol required needs at least one trusted source")
+                .hasMessageEndingWith("(pass --proxy-protocol-trusted CIDR, repeatable)");
     }
 }

@@ -22,7 +22,7 @@ final class HandshakeFailures {
             SocksProtocolException protocolError = (SocksProtocolException) cause;
             ConnectionMetrics.of(ctx.channel()).handshake(null, cause instanceof UnsupportedAddressTypeException
                     ? HandshakeOutcome.ADDRESS_TYPE_NOT_SUPPORTED : HandshakeOutcome.MALFORMED);
-            log.debug("malformed {} handshake from {}: {}", version, ctx.channel().remoteAddress(),
+            log.debug("malformed {} handshake from {}: {}", version, ClientAttributes.clientSocketAddress(ctx.channel()),
                     protocolError.getMessage());
             Object reply = protocolError.errorReply();
             if (reply != null && ctx.channel().isActive()) {
@@ -30,7 +30,7 @@ final class HandshakeFailures {
                 return;
             }
         } else {
-            log.debug("{} handshake from {} failed: {}", version, ctx.channel().remoteAddress(), cause.toString());
+            log.debug("{} handshake from {} failed: {}", version, ClientAttributes.clientSocketAddress(ctx.channel()), cause.toString());
         }
         ctx.close();
     }

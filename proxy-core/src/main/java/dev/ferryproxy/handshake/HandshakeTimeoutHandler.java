@@ -49,7 +49,7 @@ public final class HandshakeTimeoutHandler extends ChannelInboundHandlerAdapter 
 
     private void expire(ChannelHandlerContext ctx) {
         if (ctx.channel().isOpen()) {
-            log.debug("handshake from {} not complete after {} ms, closing", ctx.channel().remoteAddress(),
+            log.debug("handshake from {} not complete after {} ms, closing", ClientAttributes.clientSocketAddress(ctx.channel()),
                     TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
             ConnectionMetrics.of(ctx.channel()).handshake(null, HandshakeOutcome.TIMEOUT);
             ctx.close();
@@ -60,7 +60,7 @@ public final class HandshakeTimeoutHandler extends ChannelInboundHandlerAdapter 
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
             // Still here, so the request is incomplete, and no more bytes can come to complete it.
-            log.debug("client {} ended its output before completing the handshake, closing", ctx.channel().remoteAddress());
+            log.debug("client {} ended its output before completing the handshake, closing", ClientAttributes.clientSocketAddress(ctx.channel()));
             ConnectionMetrics.of(ctx.channel()).handshake(null, HandshakeOutcome.MALFORMED);
             ctx.close();
             return;

@@ -70,7 +70,7 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
         boolean offersPassword = greeting.offers(Socks5AuthMethod.PASSWORD);
         boolean usePassword = offersPassword && !policy.users().isEmpty();
         if (!usePassword && (policy.passwordRequired() || !greeting.offers(Socks5AuthMethod.NO_AUTH))) {
-            log.debug("SOCKS5 client {} offers no acceptable method: {}{}", ctx.channel().remoteAddress(),
+            log.debug("SOCKS5 client {} offers no acceptable method: {}{}", ClientAttributes.clientSocketAddress(ctx.channel()),
                     greeting.methods(), policy.passwordRequired() ? " (a password is required)" : "");
             ConnectionMetrics.of(ctx.channel()).handshake(null, HandshakeOutcome.AUTH_FAILED);
             HandshakeFailures.replyAndClose(ctx, Socks5InitialResponse.NO_ACCEPTABLE_METHOD);
@@ -96,7 +96,7 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
         PipelineNames.removeIfPresent(ctx.pipeline(), PipelineNames.HANDSHAKE_TIMEOUT);
         Command kind = commandOf(request.type());
         if (kind == null) {
-            log.debug("SOCKS5 client {} asked for unknown command {}", ctx.channel().remoteAddress(), request.type());
+            log.debug("SOCKS5 client {} asked for unknown command {}", ClientAttributes.clientSocketAddress(ctx.channel()), request.type());
             ConnectionMetrics.of(ctx.channel()).handshake(null, HandshakeOutcome.COMMAND_NOT_SUPPORTED);
             HandshakeFailures.replyAndClose(ctx, Socks5CommandResponse.failure(Socks5CommandStatus.COMMAND_UNSUPPORTED));
             return;

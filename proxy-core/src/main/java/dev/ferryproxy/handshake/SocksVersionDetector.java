@@ -47,7 +47,7 @@ public final class SocksVersionDetector extends ChannelInboundHandlerAdapter {
         if (version == null) {
             metrics.handshake(null, HandshakeOutcome.MALFORMED);
             log.debug("connection from {} starts with 0x{}, which is no SOCKS version; closing",
-                    ctx.channel().remoteAddress(), Integer.toHexString(firstByte & 0xFF));
+                    ClientAttributes.clientSocketAddress(ctx.channel()), Integer.toHexString(firstByte & 0xFF));
             first.release();
             ctx.close();
             return;
@@ -68,7 +68,7 @@ public final class SocksVersionDetector extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("connection from {} failed before its first byte: {}", ctx.channel().remoteAddress(), cause.toString());
+        log.debug("connection from {} failed before its first byte: {}", ClientAttributes.clientSocketAddress(ctx.channel()), cause.toString());
         ctx.close();
     }
 }

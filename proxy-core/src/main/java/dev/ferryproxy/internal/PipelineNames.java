@@ -7,6 +7,10 @@ import io.netty.channel.ChannelPipeline;
  *
  * <pre>
  * handshakeTimeout  HandshakeTimeoutHandler   closes a handshake that takes too long
+ * proxyProtocol     ProxyProtocolHandler      (listeners with PROXY protocol on) reads byte 0, leaves;
+ *                                             on a header it installs, in its place:
+ * proxyProtocolDecoder  HAProxyMessageDecoder  one PROXY v1/v2 header, then leaves
+ * proxyProtocolHeader   its HeaderHandler      records the client address, then leaves
  * detector          SocksVersionDetector      reads byte 0, installs the version's handlers, leaves
  * decoder           Socks4ServerDecoder | Socks5InitialRequestDecoder, then
  *                   Socks5CommandRequestDecoder   one frame each, replaced as the handshake goes
@@ -24,6 +28,9 @@ import io.netty.channel.ChannelPipeline;
  */
 public final class PipelineNames {
     public static final String HANDSHAKE_TIMEOUT = "handshakeTimeout";
+    public static final String PROXY_PROTOCOL = "proxyProtocol";
+    public static final String PROXY_PROTOCOL_DECODER = "proxyProtocolDecoder";
+    public static final String PROXY_PROTOCOL_HEADER = "proxyProtocolHeader";
     public static final String DETECTOR = "detector";
     public static final String DECODER = "decoder";
     public static final String ENCODER = "encoder";

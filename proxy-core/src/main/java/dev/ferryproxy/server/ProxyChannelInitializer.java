@@ -4,6 +4,10 @@ import dev.ferryproxy.handshake.HandshakeTimeoutHandler;
 import dev.ferryproxy.handshake.ProxyServices;
 import dev.ferryproxy.handshake.SocksVersionDetector;
 import dev.ferryproxy.internal.PipelineNames;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolHandler;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolMode;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolStats;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 
@@ -13,16 +17,27 @@ import java.time.Duration;
 final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     private final Duration handshakeTimeout;
     private final SocksVersionDetector detector;
+    private final ProxyProtocolSettings proxyProtocol;
+    private final ProxyProtocolStats proxyProtocolStats;
 
     ProxyChannelInitializer(Duration handshakeTimeout, ProxyServices services) {
+        this(handshakeTimeout, services, ProxyProtocolSettings.OFF, new ProxyProtocolStats());
+    }
+
+    ProxyChannelInitializer(Duration handshakeTimeout, ProxyServices services, ProxyProtocolSettings proxyProtocol,
+            ProxyProtocolStats proxyProtocolStats) {
         this.handshakeTimeout = handshakeTimeout;
         this.detector = new SocksVersionDetector(services);
+        this.proxyProtocol = proxyProtocol;
+        this.proxyProtocolStats = proxyProtocolStats;
     }
 
     @Override
     protected void initChannel(Channel ch) {
-        ch.pipeline()
-                .addLast(PipelineNames.HANDSHAKE_TIMEOUT, new HandshakeTimeoutHandler(handshakeTimeout))
-                .addLast(PipelineNames.DETECTOR, detector);
+        ch.pipeline().addLast(PipelineNames.HANDSHAKE_TIMEOUT, new HandshakeTimeoutHandler(handshakeTimeout));
+        if (proxyProtocol.mode() != ProxyProtocolMode.OFF) {
+            ch.pipeline().addLast(PipelineNames.PROXY_PROTOCOL, new ProxyProtocolHandler(proxyProtocol, proxyProtocolStats));
+        }
+        ch.pipeline().addLast(PipelineNames.DETECTOR, detector);
     }
 }

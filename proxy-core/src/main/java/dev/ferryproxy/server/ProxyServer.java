@@ -10,6 +10,7 @@ import dev.ferryproxy.handshake.ProxyServices;
 import dev.ferryproxy.handshake.UserSessions;
 import dev.ferryproxy.metrics.ProxyMetrics;
 import dev.ferryproxy.metrics.UdpMeters;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolStats;
 import dev.ferryproxy.resolve.DnsResolver;
 import dev.ferryproxy.udp.DirectUdpSender;
 import dev.ferryproxy.udp.RoutingUdpSender;
@@ -56,6 +57,7 @@ public final class ProxyServer implements AutoCloseable {
     private final PasswordAuthenticator authenticator;
     private final UdpAssociateService udp;
     private final UserSessions sessions = new UserSessions();
+    private final ProxyProtocolStats proxyProtocolStats = new ProxyProtocolStats();
     private final ChannelGroup listenerChannels = new DefaultChannelGroup("listeners", GlobalEventExecutor.INSTANCE);
     private final List<InetSocketAddress> boundAddresses;
     private final ProxyMetrics metrics;
@@ -93,17 +95,19 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .childHandler(new MeteringChannelInitializer(metrics, new ProxyChannelInitializer(
-                        config.handshakeTimeout(), new ProxyServices(connector, upstreamConnector, policy::get,
-                        authenticator, throttle, sessions,
-                        new BindService(config.bind(), transport.serverChannelType(), resolver,
-                                config.advertisedAddress(), waterMark),
-                        udp))));
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
+        ProxyServices services = new ProxyServices(connector, upstreamConnector, policy::get, authenticator, throttle,
+                sessions, new BindService(config.bind(), transport.serverChannelType(), resolver,
+                        config.advertisedAddress(), waterMark),
+                udp);
         List<InetSocketAddress> bound = new ArrayList<>();
         try {
             for (InetSocketAddress address : config.listeners()) {
-                Channel listener = bind(bootstrap, address);
+                // Each listener has its own initializer: PROXY protocol is set per listener.
+                Channel listener = bind(bootstrap.clone().childHandler(new MeteringChannelInitializer(metrics,
+                        new ProxyChannelInitializer(config.handshakeTimeout(), services,
+                                config.proxyProtocolFor(address), proxyProtocolStats))),
+                        address);
                 listenerChannels.add(listener);
                 bound.add((InetSocketAddress) listener.localAddress());
                 metrics.listener((InetSocketAddress) listener.localAddress());
@@ -123,6 +127,12 @@ public final class ProxyServer implements AutoCloseable {
     private void bindMeters(LoginThrottle throttle) {
         FunctionCounter.builder("ferry.failed.logins", throttle, LoginThrottle::failedLogins)
                 .description("RFC 1929 logins whose password did not match").register(metrics.registry());
+        FunctionCounter.builder("ferry.proxy.protocol.headers", proxyProtocolStats, ProxyProtocolStats::accepted)
+                .tag("result", "accepted").description("PROXY protocol headers accepted").register(metrics.registry());
+        FunctionCounter.builder("ferry.proxy.protocol.headers", proxyProtocolStats, ProxyProtocolStats::rejected)
+                .tag("result", "rejected")
+                .description("connections closed for a missing, malformed, late or untrusted PROXY protocol header")
+                .register(metrics.registry());
         UdpMeters.bind(metrics.registry(), udp);
         new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(metrics.registry());
         new NettyEventExecutorMetrics(workers).bindTo(metrics.registry());
@@ -164,6 +174,19 @@ public final class ProxyServer implements AutoCloseable {
     /** What UDP ASSOCIATE shares across the server: its settings, counters and live associations. */
     public UdpAssociateService udp() {
         return udp;
+    }
+
+    /** PROXY protocol counts across all listeners. */
+    public ProxyProtocolStats proxyProtocol() {
+        return proxyProtocolStats;
+    }
+
+    /**
+     * Connections closed for their PROXY protocol header (none where required, untrusted source,
+     * invalid, too slow), across all listeners.
+     */
+    public long proxyProtocolRejected() {
+        return proxyProtocolStats.rejected();
     }
 
     /** The users and rules in force now. */

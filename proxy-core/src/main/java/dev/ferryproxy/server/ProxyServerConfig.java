@@ -3,6 +3,7 @@ package dev.ferryproxy.server;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.bind.BindSettings;
 import dev.ferryproxy.handshake.ProxyPolicy;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
 import dev.ferryproxy.udp.UdpSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.NetUtil;
@@ -11,7 +12,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -37,6 +40,8 @@ import java.util.Objects;
  *     the server's own (behind NAT, in containers, behind a load balancer); {@code null} for the
  *     local address of each client's connection
  * @param meterRegistry where the server's meters go (see docs/metrics.md); {@code null} for nowhere
+ * @param proxyProtocol PROXY protocol settings per listener, keyed by the listener's address as
+ *     given in {@code listeners}; a listener not in the map has it off
  */
 public record ProxyServerConfig(
         List<InetSocketAddress> listeners,
@@ -56,7 +61,8 @@ public record ProxyServerConfig(
         BindSettings bind,
         UdpSettings udp,
         InetAddress advertisedAddress,
-        MeterRegistry meterRegistry) {
+        MeterRegistry meterRegistry,
+        Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol) {
 
     public static final int DEFAULT_PORT = 1080;
 
@@ -88,7 +94,19 @@ public record ProxyServerConfig(
             throw new IllegalArgumentException("advertisedAddress: " + advertisedAddress.getHostAddress()
                     + " is the wildcard address, which no client can reach (expected: an address clients can reach)");
         }
+        proxyProtocol = Map.copyOf(proxyProtocol);
+        for (InetSocketAddress listener : proxyProtocol.keySet()) {
+            if (!listeners.contains(listener)) {
+                throw new IllegalArgumentException("proxyProtocol: " + NetUtil.toSocketAddressString(listener)
+                        + " is not one of the listeners " + listeners);
+            }
+        }
         checkNotAnOpenProxy(listeners, policy, allowOpenProxy);
+    }
+
+    /** The PROXY protocol settings of {@code listener} (as given in {@link #listeners()}). */
+    public ProxyProtocolSettings proxyProtocolFor(InetSocketAddress listener) {
+        return proxyProtocol.getOrDefault(listener, ProxyProtocolSettings.OFF);
     }
 
     /**
@@ -124,7 +142,8 @@ public record ProxyServerConfig(
     public ProxyServerConfig withMeterRegistry(MeterRegistry registry) {
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
-                authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, registry);
+                authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, registry,
+                proxyProtocol);
     }
 
     public static Builder builder() {
@@ -151,6 +170,7 @@ public record ProxyServerConfig(
         private UdpSettings udp = UdpSettings.DEFAULT;
         private InetAddress advertisedAddress;
         private MeterRegistry meterRegistry;
+        private final Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -244,6 +264,18 @@ public record ProxyServerConfig(
             return this;
         }
 
+        /** Adds a listener with PROXY protocol settings of its own. */
+        public Builder listen(InetSocketAddress address, ProxyProtocolSettings settings) {
+            listen(address);
+            return proxyProtocol(address, settings);
+        }
+
+        /** Sets the PROXY protocol settings of a listener (which must also be added with {@link #listen}). */
+        public Builder proxyProtocol(InetSocketAddress listener, ProxyProtocolSettings settings) {
+            proxyProtocol.put(Objects.requireNonNull(listener, "listener"), Objects.requireNonNull(settings, "settings"));
+            return this;
+        }
+
         public ProxyServerConfig build() {
             List<InetSocketAddress> effective = listeners.isEmpty()
                     ? List.of(new InetSocketAddress("127.0.0.1", DEFAULT_PORT))
@@ -251,7 +283,7 @@ public record ProxyServerConfig(
             return new ProxyServerConfig(effective, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers,
                     transport, workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy,
                     loginThrottle, authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress,
-                    meterRegistry);
+                    meterRegistry, proxyProtocol);
         }
     }
 }

@@ -9,6 +9,8 @@ import dev.ferryproxy.policy.AccessRules;
 import dev.ferryproxy.policy.Action;
 import dev.ferryproxy.policy.Cidr;
 import dev.ferryproxy.policy.Rule;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolMode;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
 import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.Loopback;
@@ -138,6 +140,23 @@ class MetricsEndToEndTest {
 
     private String listener() {
         return NetUtil.toSocketAddressString(proxy.address());
+    }
+
+    @Test
+    void proxyProtocolRejectionsAreCounted() throws Exception {
+        SimpleMeterRegistry own = new SimpleMeterRegistry();
+        InetSocketAddress listener = new InetSocketAddress(Loopback.IPV4, 0);
+        try (RunningProxy required = RunningProxy.start(dns.address(), b -> b.meterRegistry(own)
+                .proxyProtocol(listener, ProxyProtocolSettings.of(ProxyProtocolMode.REQUIRED,
+                        List.of(Cidr.parse("192.0.2.0/24")))));
+                RawSocksClient client = RawSocksClient.connect(required.address())) {
+            // A SOCKS greeting without the header the listener requires.
+            client.send(SocksRequests.socks5Greeting());
+            await().atMost(Duration.ofSeconds(10)).until(() -> own.get("ferry.proxy.protocol.headers")
+                    .tag("result", "rejected").functionCounter().count() == 1.0);
+            assertThat(own.get("ferry.proxy.protocol.headers").tag("result", "accepted").functionCounter().count())
+                    .isZero();
+        }
     }
 
     private double gauge(String name) {

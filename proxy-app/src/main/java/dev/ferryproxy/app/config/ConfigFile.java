@@ -35,7 +35,7 @@ public final class ConfigFile {
             return FerryConfig.empty(path);
         }
         ConfigMap top = root.get().asMap("listen", "timeouts", "dns", "transport", "workerThreads",
-                "allowOpenProxy", "bind", "udp", "advertisedAddress", "admin", "auth", "upstreams", "rules");
+                "allowOpenProxy", "bind", "udp", "advertisedAddress", "admin", "auth", "upstreams", "rules", "proxyProtocol");
 
         List<InetSocketAddress> listeners = top.read("listen", node -> node.asListOf(ConfigFile::address, true));
         ConfigMap timeouts = top.read("timeouts", node -> node.asMap("handshake", "connect"));
@@ -63,7 +63,9 @@ public final class ConfigFile {
                 top.read("admin", ConfigFile::address),
                 auth,
                 upstreams,
-                top.get("rules").isPresent() ? RulesSection.read(top.get("rules").get(), upstreams.keySet()) : List.of());
+                top.get("rules").isPresent() ? RulesSection.read(top.get("rules").get(), upstreams.keySet()) : List.of(),
+                top.get("proxyProtocol").isPresent()
+                        ? ProxyProtocolSection.read(top.get("proxyProtocol").get(), listeners) : Map.of());
     }
 
     private static InetSocketAddress address(ConfigNode node) throws ConfigException {

@@ -5,6 +5,7 @@ import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.connect.Upstream;
 import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.policy.Rule;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
 import dev.ferryproxy.server.TransportKind;
 
 import java.net.InetAddress;
@@ -37,6 +38,7 @@ import java.util.Objects;
  * @param auth the {@code auth} section
  * @param upstreams {@code upstreams}, by name; empty when there are none
  * @param rules {@code rules}, in order; empty when there are none
+ * @param proxyProtocol {@code proxyProtocol}, by listener address; empty when there are none
  */
 public record FerryConfig(
         Path source,
@@ -54,7 +56,8 @@ public record FerryConfig(
         InetSocketAddress admin,
         Auth auth,
         Map<String, Upstream> upstreams,
-        List<Rule> rules) {
+        List<Rule> rules,
+        Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol) {
 
     /**
      * The {@code auth} section.
@@ -110,6 +113,7 @@ public record FerryConfig(
         Objects.requireNonNull(auth, "auth");
         upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
         rules = List.copyOf(rules);
+        proxyProtocol = Collections.unmodifiableMap(new LinkedHashMap<>(proxyProtocol));
     }
 
     /** No file: every setting left to the command line and the defaults. */
@@ -120,8 +124,7 @@ public record FerryConfig(
     /** A file that sets nothing (empty, or comments only). */
     static FerryConfig empty(Path source) {
         return new FerryConfig(source, null, null, null, null, null, null, null, null, Bind.NONE, Udp.NONE, null,
-                null, Auth.NONE, Map.of(),
-                List.of());
+                null, Auth.NONE, Map.of(), List.of(), Map.of());
     }
 
     /**
@@ -142,6 +145,7 @@ public record FerryConfig(
         settings.put("udp", udp);
         settings.put("advertisedAddress", advertisedAddress);
         settings.put("admin", admin);
+        settings.put("proxyProtocol", proxyProtocol);
         settings.put("auth.closeConnectionsOfRemovedUsers", auth.closeConnectionsOfRemovedUsers());
         settings.put("auth.throttle", auth.throttle());
         return settings;

@@ -12,6 +12,8 @@ import dev.ferryproxy.policy.Command;
 import dev.ferryproxy.policy.DomainPattern;
 import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.policy.Rule;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolMode;
+import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
 import dev.ferryproxy.server.TransportKind;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -81,7 +83,7 @@ class ConfigFileTest {
     @Test
     void unknownTopLevelKeyListsEveryKey() throws IOException {
         assertThat(error("# comment\nlistens: []\n")).hasMessage(where(2, 1, "listens")
-                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, auth, upstreams, rules)");
+                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, auth, upstreams, rules, proxyProtocol)");
     }
 
     @Test
@@ -363,5 +365,62 @@ class ConfigFileTest {
         assertThat(before.restartOnlySettings()).isNotEqualTo(moved.restartOnlySettings());
         assertThat(List.copyOf(before.restartOnlySettings().keySet())).contains("listen", "timeouts.handshake",
                 "auth.throttle");
+    }
+
+    @Test
+    void proxyProtocolPerListener() throws Exception {
+        FerryConfig config = load("""
+                listen: ["127.0.0.1:1080", "127.0.0.1:1081", "127.0.0.1:1082"]
+                proxyProtocol:
+                  - listen: "127.0.0.1:1080"
+                    mode: required
+                    trustedSources: ["10.0.0.0/8", "192.0.2.7"]
+                    headerTimeout: 2s
+                  - listen: "127.0.0.1:1081"
+                    mode: Optional
+                    trustedSources: ["10.0.0.0/8"]
+                """);
+        assertThat(config.proxyProtocol()).containsOnlyKeys(
+                new InetSocketAddress("127.0.0.1", 1080), new InetSocketAddress("127.0.0.1", 1081));
+        ProxyProtocolSettings first = config.proxyProtocol().get(new InetSocketAddress("127.0.0.1", 1080));
+        assertThat(first.mode()).isEqualTo(ProxyProtocolMode.REQUIRED);
+        assertThat(first.trustedSources()).containsExactly(Cidr.parse("10.0.0.0/8"), Cidr.parse("192.0.2.7/32"));
+        assertThat(first.headerTimeout()).isEqualTo(Duration.ofSeconds(2));
+        ProxyProtocolSettings second = config.proxyProtocol().get(new InetSocketAddress("127.0.0.1", 1081));
+        assertThat(second.mode()).isEqualTo(ProxyProtocolMode.OPTIONAL);
+        assertThat(second.headerTimeout()).isEqualTo(ProxyProtocolSettings.DEFAULT_HEADER_TIMEOUT);
+    }
+
+    @Test
+    void proxyProtocolRequiredWithoutTrustedSourcesNamesTheMode() throws IOException {
+        assertThat(error("listen: [\"127.0.0.1:1080\"]\nproxyProtocol:\n  - listen: \"127.0.0.1:1080\"\n    mode: required\n"))
+                .hasMessageStartingWith(where(4, 11, "proxyProtocol[0].mode") + "is required, but no trustedSources are given");
+    }
+
+    @Test
+    void proxyProtocolForAnAddressNotInListenIsRefused() throws IOException {
+        assertThat(error("listen: [\"127.0.0.1:1080\"]\nproxyProtocol:\n  - listen: \"127.0.0.1:1090\"\n"
+                + "    mode: optional\n    trustedSources: [\"10.0.0.0/8\"]\n"))
+                .hasMessage(where(3, 13, "proxyProtocol[0].listen") + "'127.0.0.1:1090' is not one of the addresses in listen"
+                        + " (127.0.0.1:1080)");
+        assertThat(error("proxyProtocol:\n  - listen: \"127.0.0.1:1080\"\n    mode: off\n"))
+                .hasMessageContaining("(the file has no listen list: add one)");
+    }
+
+    @Test
+    void proxyProtocolBadValuesNameKeyAndProblem() throws IOException {
+        String head = "listen: [\"127.0.0.1:1080\"]\nproxyProtocol:\n  - listen: \"127.0.0.1:1080\"\n";
+        assertThat(error(head + "    mode: always\n"))
+                .hasMessage(where(4, 11, "proxyProtocol[0].mode") + "'always' is not a PROXY protocol mode (expected one of:"
+                        + " off, optional, required)");
+        assertThat(error(head + "    mode: optional\n    trustedSources: [\"10.0.0.0/33\"]\n"))
+                .hasMessageStartingWith(where(5, 22, "proxyProtocol[0].trustedSources[0]"));
+        assertThat(error(head + "    mode: optional\n    trustedSources: [\"10.0.0.0/8\"]\n    headerTimeout: 0s\n"))
+                .hasMessageStartingWith(where(6, 20, "proxyProtocol[0].headerTimeout"));
+        assertThat(error(head + "    mode: off\n    tusted: []\n"))
+                .hasMessageStartingWith(where(5, 5, "proxyProtocol[0].tusted") + "unknown key");
+        assertThat(error(head + "    mode: off\n  - listen: \"127.0.0.1:1080\"\n    mode: off\n"))
+                .hasMessage(where(5, 13, "proxyProtocol[1].listen") + "'127.0.0.1:1080' already has PROXY protocol"
+                        + " settings (on line 3)");
     }
 }
