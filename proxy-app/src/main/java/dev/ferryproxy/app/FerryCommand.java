@@ -43,7 +43,8 @@ import java.util.stream.Collectors;
         versionProvider = FerryVersion.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
-        subcommands = {PasswdCommand.class, ConnectCommand.class, ForwardCommand.class, CheckCommand.class},
+        subcommands = {PasswdCommand.class, ConnectCommand.class, ForwardCommand.class, CheckCommand.class,
+            HealthCommand.class},
         description = {
             "A SOCKS4, SOCKS4a and SOCKS5 proxy server. With no options it serves without authentication"
                     + " on 127.0.0.1:1080.",
