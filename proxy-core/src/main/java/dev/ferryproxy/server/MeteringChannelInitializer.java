@@ -5,6 +5,7 @@ import dev.ferryproxy.metrics.ProxyMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
 
 /**
  * Starts metering each accepted client (accepted, active, and the attribute the later stages
@@ -15,14 +16,18 @@ import io.netty.channel.ChannelInitializer;
 final class MeteringChannelInitializer extends ChannelInitializer<Channel> {
     private final ProxyMetrics metrics;
     private final ChannelHandler pipelineInitializer;
+    private final ChannelGroup clients;
 
-    MeteringChannelInitializer(ProxyMetrics metrics, ChannelHandler pipelineInitializer) {
+    /** @param clients every accepted client joins it (and leaves it when it closes), for draining */
+    MeteringChannelInitializer(ProxyMetrics metrics, ChannelHandler pipelineInitializer, ChannelGroup clients) {
         this.metrics = metrics;
         this.pipelineInitializer = pipelineInitializer;
+        this.clients = clients;
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        clients.add(ch);
         ConnectionMetrics.attach(ch, metrics);
         ch.pipeline().addLast(pipelineInitializer);
     }

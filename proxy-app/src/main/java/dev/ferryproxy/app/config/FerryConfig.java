@@ -34,6 +34,7 @@ import java.util.Objects;
  * @param udp the {@code udp} section
  * @param advertisedAddress {@code advertisedAddress}
  * @param admin {@code admin}: the address of the metrics and health listener
+ * @param drain the {@code drain} section
  * @param auth the {@code auth} section
  * @param upstreams {@code upstreams}, by name; empty when there are none
  * @param rules {@code rules}, in order; empty when there are none
@@ -52,6 +53,7 @@ public record FerryConfig(
         Udp udp,
         InetAddress advertisedAddress,
         InetSocketAddress admin,
+        Drain drain,
         Auth auth,
         Map<String, Upstream> upstreams,
         List<Rule> rules) {
@@ -102,7 +104,18 @@ public record FerryConfig(
         public static final Udp NONE = new Udp(null, null, null, null, null, null, null);
     }
 
+    /**
+     * The {@code drain} section; each key null when not given.
+     *
+     * @param delay {@code drain.delay}: from SIGTERM (not ready) to the listeners closing
+     * @param timeout {@code drain.timeout}: from SIGTERM to closing the connections still open
+     */
+    public record Drain(Duration delay, Duration timeout) {
+        public static final Drain NONE = new Drain(null, null);
+    }
+
     public FerryConfig {
+        Objects.requireNonNull(drain, "drain");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(udp, "udp");
         listeners = listeners == null ? null : List.copyOf(listeners);
@@ -120,7 +133,7 @@ public record FerryConfig(
     /** A file that sets nothing (empty, or comments only). */
     static FerryConfig empty(Path source) {
         return new FerryConfig(source, null, null, null, null, null, null, null, null, Bind.NONE, Udp.NONE, null,
-                null, Auth.NONE, Map.of(),
+                null, Drain.NONE, Auth.NONE, Map.of(),
                 List.of());
     }
 
@@ -142,6 +155,7 @@ public record FerryConfig(
         settings.put("udp", udp);
         settings.put("advertisedAddress", advertisedAddress);
         settings.put("admin", admin);
+        settings.put("drain", drain);
         settings.put("auth.closeConnectionsOfRemovedUsers", auth.closeConnectionsOfRemovedUsers());
         settings.put("auth.throttle", auth.throttle());
         return settings;
