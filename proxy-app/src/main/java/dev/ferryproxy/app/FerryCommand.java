@@ -98,6 +98,11 @@ public final class FerryCommand implements Callable<Integer> {
                     + " (default: off). Keep it on loopback or a private network: it has no authentication.")
     private InetSocketAddress admin;
 
+    @Option(names = "--access-log", paramLabel = "stdout|off|PATH", converter = AccessLogConverter.class,
+            description = "Where the access log goes: one JSON line per request when its connection ends"
+                    + " (default: stdout).")
+    private AccessLog accessLog;
+
     @Option(names = "--drain-delay", paramLabel = "DURATION", converter = NonNegativeDurationConverter.class,
             description = "On SIGTERM, how long /health/ready answers 503 before the listeners close, so that a load"
                     + " balancer stops sending clients first; 0 closes them at once (default: 5s with --admin, else 0s).")
@@ -163,9 +168,11 @@ public final class FerryCommand implements Callable<Integer> {
         }
         InetSocketAddress adminAddress = admin != null ? admin : file.admin();
         PrometheusMeterRegistry registry = adminAddress != null ? Metering.prometheusRegistry() : null;
+        AccessLog accessLogTo = accessLog != null ? accessLog : file.accessLog() != null ? file.accessLog() : AccessLog.STDOUT;
         ProxyServer server;
         try {
-            server = ProxyServer.start(registry == null ? config : config.withMeterRegistry(registry));
+            ProxyServerConfig effective = registry == null ? config : config.withMeterRegistry(registry);
+            server = ProxyServer.start(effective.withAccessLog(accessLogTo.start()));
         } catch (IOException | IllegalStateException e) {
             log.error("Ferry cannot start: {}", e.getMessage());
             return 1;
@@ -189,6 +196,7 @@ public final class FerryCommand implements Callable<Integer> {
                 server.transport());
         logPolicy(config.policy());
         logCommands(config);
+        log.info("access log: {}", accessLogTo);
         if (adminServer != null) {
             log.info("admin listening on {} (/metrics, /health/live, /health/ready)",
                     NetUtil.toSocketAddressString(adminServer.address()));
@@ -290,6 +298,17 @@ public final class FerryCommand implements Callable<Integer> {
                     throw new TypeConversionException("'" + value + "' must be longer than zero");
                 }
                 return duration;
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class AccessLogConverter implements ITypeConverter<AccessLog> {
+        @Override
+        public AccessLog convert(String value) {
+            try {
+                return AccessLog.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }

@@ -1,5 +1,8 @@
 package dev.ferryproxy.server;
 
+import dev.ferryproxy.accesslog.AccessLogSink;
+import dev.ferryproxy.accesslog.TunnelRecord;
+import dev.ferryproxy.handshake.ClientAttributes;
 import dev.ferryproxy.metrics.ConnectionMetrics;
 import dev.ferryproxy.metrics.ProxyMetrics;
 import io.netty.channel.Channel;
@@ -17,9 +20,12 @@ final class MeteringChannelInitializer extends ChannelInitializer<Channel> {
     private final ProxyMetrics metrics;
     private final ChannelHandler pipelineInitializer;
     private final ChannelGroup clients;
+    private final AccessLogSink accessLog;
 
     /** @param clients every accepted client joins it (and leaves it when it closes), for draining */
-    MeteringChannelInitializer(ProxyMetrics metrics, ChannelHandler pipelineInitializer, ChannelGroup clients) {
+    MeteringChannelInitializer(ProxyMetrics metrics, ChannelHandler pipelineInitializer, ChannelGroup clients,
+            AccessLogSink accessLog) {
+        this.accessLog = accessLog;
         this.metrics = metrics;
         this.pipelineInitializer = pipelineInitializer;
         this.clients = clients;
@@ -29,6 +35,9 @@ final class MeteringChannelInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel ch) {
         clients.add(ch);
         ConnectionMetrics.attach(ch, metrics);
+        if (accessLog != null) {
+            TunnelRecord.attach(ch, accessLog, ClientAttributes::clientAddress);
+        }
         ch.pipeline().addLast(pipelineInitializer);
     }
 }

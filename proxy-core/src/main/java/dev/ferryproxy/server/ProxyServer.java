@@ -1,5 +1,7 @@
 package dev.ferryproxy.server;
 
+import dev.ferryproxy.accesslog.EndReason;
+import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.PasswordAuthenticator;
 import dev.ferryproxy.bind.BindService;
@@ -26,6 +28,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.ChannelGroupFuture;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -108,7 +111,7 @@ public final class ProxyServer implements AutoCloseable {
                         authenticator, throttle, sessions,
                         new BindService(config.bind(), transport.serverChannelType(), resolver,
                                 config.advertisedAddress(), waterMark),
-                        udp)), clientChannels));
+                        udp)), clientChannels, config.accessLog()));
         List<InetSocketAddress> bound = new ArrayList<>();
         try {
             for (InetSocketAddress address : config.listeners()) {
@@ -258,7 +261,7 @@ public final class ProxyServer implements AutoCloseable {
             int open = clientChannels.size();
             log.info("drain deadline passed: closing {} connection(s)", open);
             listenerChannels.close();
-            clientChannels.close().addListener(closed -> done.complete(open));
+            closeClients().addListener(closed -> done.complete(open));
         }, deadline.toNanos(), TimeUnit.NANOSECONDS);
         done.whenComplete((forced, e) -> deadlineTimer.cancel(false));
         return done;
@@ -282,6 +285,15 @@ public final class ProxyServer implements AutoCloseable {
         loop.schedule(() -> watchUntilEmpty(loop, done), 50, TimeUnit.MILLISECONDS);
     }
 
+    /** Closes every client, noting in each one's access-log record that the server ended it. */
+    private ChannelGroupFuture closeClients() {
+        for (Channel client : clientChannels) {
+            // On the channel's event loop, which the record is confined to; queued before the close.
+            client.eventLoop().execute(() -> TunnelRecord.of(client).closing(EndReason.DRAIN));
+        }
+        return clientChannels.close();
+    }
+
     private static String seconds(Duration duration) {
         return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() / 1000.0 + "s";
     }
@@ -294,7 +306,7 @@ public final class ProxyServer implements AutoCloseable {
         if (!clientChannels.isEmpty()) {
             log.info("closing {} connection(s)", clientChannels.size());
         }
-        clientChannels.close().awaitUninterruptibly();
+        closeClients().awaitUninterruptibly();
         resolver.close();
         authenticator.close();
         workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();

@@ -1,5 +1,7 @@
 package dev.ferryproxy.server;
 
+import dev.ferryproxy.accesslog.AccessLogEntry;
+import dev.ferryproxy.accesslog.AccessLogSink;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.bind.BindSettings;
 import dev.ferryproxy.handshake.ProxyPolicy;
@@ -37,6 +39,8 @@ import java.util.Objects;
  *     the server's own (behind NAT, in containers, behind a load balancer); {@code null} for the
  *     local address of each client's connection
  * @param meterRegistry where the server's meters go (see docs/metrics.md); {@code null} for nowhere
+ * @param accessLog where one {@link AccessLogEntry} per request goes when its connection ends;
+ *     {@code null} (the default) for nowhere
  */
 public record ProxyServerConfig(
         List<InetSocketAddress> listeners,
@@ -56,7 +60,8 @@ public record ProxyServerConfig(
         BindSettings bind,
         UdpSettings udp,
         InetAddress advertisedAddress,
-        MeterRegistry meterRegistry) {
+        MeterRegistry meterRegistry,
+        AccessLogSink accessLog) {
 
     public static final int DEFAULT_PORT = 1080;
 
@@ -124,7 +129,15 @@ public record ProxyServerConfig(
     public ProxyServerConfig withMeterRegistry(MeterRegistry registry) {
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
-                authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, registry);
+                authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, registry, accessLog);
+    }
+
+    /** This configuration with its access log going to {@code sink} ({@code null}: nowhere). */
+    public ProxyServerConfig withAccessLog(AccessLogSink sink) {
+        return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
+                workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
+                authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
+                sink);
     }
 
     public static Builder builder() {
@@ -151,6 +164,7 @@ public record ProxyServerConfig(
         private UdpSettings udp = UdpSettings.DEFAULT;
         private InetAddress advertisedAddress;
         private MeterRegistry meterRegistry;
+        private AccessLogSink accessLog;
 
         private Builder() {
         }
@@ -244,6 +258,12 @@ public record ProxyServerConfig(
             return this;
         }
 
+        /** Where each request's access-log entry goes when its connection ends; null (the default) for nowhere. */
+        public Builder accessLog(AccessLogSink sink) {
+            this.accessLog = sink;
+            return this;
+        }
+
         public ProxyServerConfig build() {
             List<InetSocketAddress> effective = listeners.isEmpty()
                     ? List.of(new InetSocketAddress("127.0.0.1", DEFAULT_PORT))
@@ -251,7 +271,7 @@ public record ProxyServerConfig(
             return new ProxyServerConfig(effective, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers,
                     transport, workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy,
                     loginThrottle, authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress,
-                    meterRegistry);
+                    meterRegistry, accessLog);
         }
     }
 }

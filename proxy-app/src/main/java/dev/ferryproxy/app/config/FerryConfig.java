@@ -1,5 +1,6 @@
 package dev.ferryproxy.app.config;
 
+import dev.ferryproxy.app.AccessLog;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.connect.Upstream;
@@ -35,6 +36,7 @@ import java.util.Objects;
  * @param advertisedAddress {@code advertisedAddress}
  * @param admin {@code admin}: the address of the metrics and health listener
  * @param drain the {@code drain} section
+ * @param accessLog {@code accessLog}: stdout, off, or a file (resolved against the file's directory)
  * @param auth the {@code auth} section
  * @param upstreams {@code upstreams}, by name; empty when there are none
  * @param rules {@code rules}, in order; empty when there are none
@@ -54,6 +56,7 @@ public record FerryConfig(
         InetAddress advertisedAddress,
         InetSocketAddress admin,
         Drain drain,
+        AccessLog accessLog,
         Auth auth,
         Map<String, Upstream> upstreams,
         List<Rule> rules) {
@@ -133,7 +136,7 @@ public record FerryConfig(
     /** A file that sets nothing (empty, or comments only). */
     static FerryConfig empty(Path source) {
         return new FerryConfig(source, null, null, null, null, null, null, null, null, Bind.NONE, Udp.NONE, null,
-                null, Drain.NONE, Auth.NONE, Map.of(),
+                null, Drain.NONE, null, Auth.NONE, Map.of(),
                 List.of());
     }
 
@@ -156,6 +159,7 @@ public record FerryConfig(
         settings.put("advertisedAddress", advertisedAddress);
         settings.put("admin", admin);
         settings.put("drain", drain);
+        settings.put("accessLog", accessLog);
         settings.put("auth.closeConnectionsOfRemovedUsers", auth.closeConnectionsOfRemovedUsers());
         settings.put("auth.throttle", auth.throttle());
         return settings;

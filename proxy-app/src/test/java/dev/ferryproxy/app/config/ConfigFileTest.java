@@ -79,6 +79,15 @@ class ConfigFileTest {
     }
 
     @Test
+    void accessLogIsStdoutOffOrAFileNextToTheConfiguration() throws Exception {
+        assertThat(load("accessLog: stdout\n").accessLog()).isEqualTo(dev.ferryproxy.app.AccessLog.STDOUT);
+        assertThat(load("accessLog: \"off\"\n").accessLog().isOff()).isTrue();
+        assertThat(load("listen: [\"127.0.0.1:1080\"]\n").accessLog()).isNull();
+        assertThat(load("accessLog: logs/access.log\n").accessLog().path())
+                .isEqualTo(dir.resolve("logs/access.log"));
+    }
+
+    @Test
     void drainTakesADelayAndATimeout() throws Exception {
         assertThat(load("drain:\n  delay: 0s\n  timeout: 1m\n").drain())
                 .isEqualTo(new FerryConfig.Drain(java.time.Duration.ZERO, java.time.Duration.ofMinutes(1)));
@@ -91,7 +100,7 @@ class ConfigFileTest {
     @Test
     void unknownTopLevelKeyListsEveryKey() throws IOException {
         assertThat(error("# comment\nlistens: []\n")).hasMessage(where(2, 1, "listens")
-                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, drain, auth, upstreams, rules)");
+                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, drain, accessLog, auth, upstreams, rules)");
     }
 
     @Test
