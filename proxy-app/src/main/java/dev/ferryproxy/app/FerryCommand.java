@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 /** {@code ferry}: serves SOCKS4, SOCKS4a and SOCKS5 until SIGTERM or Ctrl-C. */
@@ -49,7 +50,7 @@ import java.util.stream.Collectors;
             "A SOCKS4, SOCKS4a and SOCKS5 proxy server. With no options it serves without authentication"
                     + " on 127.0.0.1:1080.",
             "The commands connect, forward and check are SOCKS clients: 'ferry COMMAND --help' describes each.",
-            "SIGTERM or Ctrl-C stops it. SIGHUP reloads the users and rules of --config FILE."
+            "SIGTERM or Ctrl-C stops it gracefully (see --drain-delay, --drain-timeout); a second one stops it at once. SIGHUP reloads the users and rules of --config FILE."
                     + " Options given here override the file.",
             "Exit codes: 0 stopped cleanly or --check-config passed; 1 could not start (a port in use, for"
                     + " example); 2 invalid options or configuration."
@@ -114,6 +115,21 @@ public final class FerryCommand implements Callable<Integer> {
             description = "Most time from connect to a complete PROXY protocol header (default: 5s).")
     private Duration proxyProtocolTimeout;
 
+    @Option(names = "--access-log", paramLabel = "stdout|off|PATH", converter = AccessLogConverter.class,
+            description = "Where the access log goes: one JSON line per request when its connection ends"
+                    + " (default: stdout).")
+    private AccessLog accessLog;
+
+    @Option(names = "--drain-delay", paramLabel = "DURATION", converter = NonNegativeDurationConverter.class,
+            description = "On SIGTERM, how long /health/ready answers 503 before the listeners close, so that a load"
+                    + " balancer stops sending clients first; 0 closes them at once (default: 5s with --admin, else 0s).")
+    private Duration drainDelay;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "On SIGTERM, the most time, counted from the signal, that open connections may run on"
+                    + " before they are closed (default: 30s). A second SIGTERM closes them at once.")
+    private Duration drainTimeout;
+
     @Option(names = "--handshake-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Most time from connect to a complete request (default: 10s).")
     private Duration handshakeTimeout;
@@ -169,9 +185,11 @@ public final class FerryCommand implements Callable<Integer> {
         }
         InetSocketAddress adminAddress = admin != null ? admin : file.admin();
         PrometheusMeterRegistry registry = adminAddress != null ? Metering.prometheusRegistry() : null;
+        AccessLog accessLogTo = accessLog != null ? accessLog : file.accessLog() != null ? file.accessLog() : AccessLog.STDOUT;
         ProxyServer server;
         try {
-            server = ProxyServer.start(registry == null ? config : config.withMeterRegistry(registry));
+            ProxyServerConfig effective = registry == null ? config : config.withMeterRegistry(registry);
+            server = ProxyServer.start(effective.withAccessLog(accessLogTo.start()));
         } catch (IOException | IllegalStateException e) {
             log.error("Ferry cannot start: {}", e.getMessage());
             return 1;
@@ -195,6 +213,7 @@ public final class FerryCommand implements Callable<Integer> {
                 server.transport());
         logPolicy(config.policy());
         logCommands(config);
+        log.info("access log: {}", accessLogTo);
         if (adminServer != null) {
             log.info("admin listening on {} (/metrics, /health/live, /health/ready)",
                     NetUtil.toSocketAddressString(adminServer.address()));
@@ -202,16 +221,30 @@ public final class FerryCommand implements Callable<Integer> {
         logProxyProtocol(config);
         String signal = stop.await();
         log.info("Ferry stopping on {}", signal);
-        if (adminServer != null) {
-            adminServer.close();
-        }
         if (reload != null) {
             reload.close();
+        }
+        Duration delay = drainDelay != null ? drainDelay
+                : file.drain().delay() != null ? file.drain().delay()
+                : adminServer != null ? DEFAULT_DRAIN_DELAY : Duration.ZERO;
+        Duration timeout = drainTimeout != null ? drainTimeout
+                : file.drain().timeout() != null ? file.drain().timeout() : DEFAULT_DRAIN_TIMEOUT;
+        CompletableFuture<?> drained = server.drain(delay, timeout).toCompletableFuture();
+        Object first = CompletableFuture.anyOf(drained, stop.second()).join();
+        if (first instanceof String again) {
+            log.info("{} again: ending the drain now", again);
+        }
+        if (adminServer != null) {
+            adminServer.close();
         }
         server.close();
         log.info("Ferry stopped");
         return 0;
     }
+
+    /** Without an admin listener no readiness check can see the drain, so the listeners close at once. */
+    static final Duration DEFAULT_DRAIN_DELAY = Duration.ofSeconds(5);
+    static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
     private CommandLineSettings commandLineSettings() {
         return new CommandLineSettings(listeners, handshakeTimeout, connectTimeout, dnsServers, transport,
@@ -310,6 +343,32 @@ public final class FerryCommand implements Callable<Integer> {
                 Duration duration = Durations.parse(value);
                 if (duration.isNegative() || duration.isZero()) {
                     throw new TypeConversionException("'" + value + "' must be longer than zero");
+                }
+                return duration;
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class AccessLogConverter implements ITypeConverter<AccessLog> {
+        @Override
+        public AccessLog convert(String value) {
+            try {
+                return AccessLog.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class NonNegativeDurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                Duration duration = Durations.parse(value);
+                if (duration.isNegative()) {
+                    throw new TypeConversionException("'" + value + "' is negative");
                 }
                 return duration;
             } catch (IllegalArgumentException e) {

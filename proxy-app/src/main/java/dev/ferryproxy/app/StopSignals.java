@@ -4,14 +4,17 @@ import sun.misc.Signal;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Turns SIGTERM and SIGINT into a clean stop: the main thread wakes, closes the server and
- * returns, so the process exits 0 instead of dying with 143. A second signal while stopping
- * ends the process at once.
+ * Turns SIGTERM and SIGINT into a clean stop: the first starts the graceful drain, the second
+ * cuts the drain short (the open connections are closed at once, and the process still exits 0).
+ * A third, while closing hangs, ends the process at once with exit code 1.
  */
 final class StopSignals {
     private final CompletableFuture<String> received = new CompletableFuture<>();
+    private final CompletableFuture<String> again = new CompletableFuture<>();
+    private final AtomicInteger count = new AtomicInteger();
 
     private StopSignals() {
     }
@@ -20,7 +23,12 @@ final class StopSignals {
         StopSignals stop = new StopSignals();
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), signal -> {
-                if (!stop.received.complete("SIG" + signal.getName())) {
+                int n = stop.count.incrementAndGet();
+                if (n == 1) {
+                    stop.received.complete("SIG" + signal.getName());
+                } else if (n == 2) {
+                    stop.again.complete("SIG" + signal.getName());
+                } else {
                     Runtime.getRuntime().halt(1);
                 }
             });
@@ -35,5 +43,10 @@ final class StopSignals {
         } catch (ExecutionException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Completes with the second stop signal's name. */
+    CompletableFuture<String> second() {
+        return again;
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferryproxy.bind;
 
+import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.CommandOutcome;
 import dev.ferryproxy.command.CommandReplies;
@@ -263,7 +264,10 @@ public final class BindCommandHandler extends ChannelInboundHandlerAdapter {
 
     private static void startRelay(Channel client, Channel peer) {
         ConnectionMetrics metrics = ConnectionMetrics.of(client);
-        RelayHandler.join(client, peer, PipelineNames.RELAY, metrics.clientToTargetBytes(), metrics.targetToClientBytes());
+        TunnelRecord record = TunnelRecord.of(client);
+        record.dialled(peer.remoteAddress());
+        RelayHandler.join(client, peer, PipelineNames.RELAY, metrics.clientToTargetBytes(), metrics.targetToClientBytes(),
+                record);
         metrics.tunnelOpened(client);
         // Both removals hand what was held back (client payload, early peer bytes) to the relays.
         PipelineNames.removeHandshakeHandlers(client.pipeline());

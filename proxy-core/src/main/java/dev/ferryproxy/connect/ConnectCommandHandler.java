@@ -1,6 +1,7 @@
 package dev.ferryproxy.connect;
 
 import dev.ferryproxy.client.SocksTarget;
+import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.CommandOutcome;
 import dev.ferryproxy.command.CommandReplies;
@@ -212,8 +213,10 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
 
     private static void startRelay(Channel client, Channel outbound) {
         ConnectionMetrics metrics = ConnectionMetrics.of(client);
+        TunnelRecord record = TunnelRecord.of(client);
+        record.dialled(outbound.remoteAddress());
         RelayHandler.join(client, outbound, PipelineNames.RELAY, metrics.clientToTargetBytes(),
-                metrics.targetToClientBytes());
+                metrics.targetToClientBytes(), record);
         metrics.tunnelOpened(client);
         // Both removals hand what was held back (client payload, early target bytes) to the relays.
         PipelineNames.removeHandshakeHandlers(client.pipeline());

@@ -1,5 +1,6 @@
 package dev.ferryproxy.handshake;
 
+import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.codec.SocksProtocolException;
 import dev.ferryproxy.codec.SocksVersion;
 import dev.ferryproxy.codec.UnsupportedAddressTypeException;
@@ -37,6 +38,7 @@ final class HandshakeFailures {
 
     /** Sends a reply, then closes once it is written. */
     static void replyAndClose(ChannelHandlerContext ctx, Object reply) {
+        TunnelRecord.of(ctx.channel()).replied(reply);
         ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
     }
 }

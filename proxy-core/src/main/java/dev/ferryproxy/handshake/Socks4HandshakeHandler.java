@@ -1,5 +1,6 @@
 package dev.ferryproxy.handshake;
 
+import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.codec.SocksVersion;
 import dev.ferryproxy.codec.v4.Socks4CommandRequest;
 import dev.ferryproxy.codec.v4.Socks4CommandResponse;
@@ -62,6 +63,8 @@ public final class Socks4HandshakeHandler extends ChannelInboundHandlerAdapter {
         CommandContext command = new CommandContext(ClientAttributes.clientAddress(ctx.channel()), userId,
                 SocksVersion.SOCKS4, request.type() == Socks4CommandType.BIND ? Command.BIND : Command.CONNECT,
                 request.dst(), rules);
+        TunnelRecord record = TunnelRecord.of(ctx.channel());
+        record.request(command);
         if (policy.passwordRequired() && refusedBeforeResolution(command)) {
             log.info("{} refused: SOCKS4 carries no password, passwords are required, and no rule allows "
                     + "SOCKS4 for this client", command.describe());
@@ -74,7 +77,7 @@ public final class Socks4HandshakeHandler extends ChannelInboundHandlerAdapter {
         // rule allows and names SOCKS4 is dialled.
         ConnectionMetrics metrics = ConnectionMetrics.of(ctx.channel());
         ChannelHandler handler = CommandHandlers.forCommand(services, policy, command,
-                new MeteredReplies(Socks4CommandReplies.INSTANCE, metrics, command.command()));
+                new MeteredReplies(Socks4CommandReplies.INSTANCE, metrics, command.command(), record));
         if (handler == null) {
             log.info("{} refused: {} is switched off on this server", command.describe(), request.type());
             metrics.handshake(command.command(), HandshakeOutcome.COMMAND_NOT_SUPPORTED);

@@ -1,5 +1,6 @@
 package dev.ferryproxy.handshake;
 
+import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.codec.SocksVersion;
 import dev.ferryproxy.codec.v5.Socks5AuthMethod;
 import dev.ferryproxy.codec.v5.Socks5CommandRequest;
@@ -105,8 +106,10 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
                 ClientAttributes.user(ctx.channel()), SocksVersion.SOCKS5, kind, request.dst(),
                 policy.effectiveRules());
         ConnectionMetrics metrics = ConnectionMetrics.of(ctx.channel());
+        TunnelRecord record = TunnelRecord.of(ctx.channel());
+        record.request(command);
         ChannelHandler handler = CommandHandlers.forCommand(services, policy, command,
-                new MeteredReplies(Socks5CommandReplies.INSTANCE, metrics, kind));
+                new MeteredReplies(Socks5CommandReplies.INSTANCE, metrics, kind, record));
         if (handler == null) {
             log.info("{} refused: {} is switched off on this server", command.describe(), request.type());
             metrics.handshake(kind, HandshakeOutcome.COMMAND_NOT_SUPPORTED);

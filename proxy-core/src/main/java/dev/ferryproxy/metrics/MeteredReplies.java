@@ -1,5 +1,6 @@
 package dev.ferryproxy.metrics;
 
+import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.command.CommandOutcome;
 import dev.ferryproxy.command.CommandReplies;
 import dev.ferryproxy.policy.Command;
@@ -14,22 +15,36 @@ public final class MeteredReplies implements CommandReplies {
     private final CommandReplies replies;
     private final ConnectionMetrics metrics;
     private final Command command;
+    private final TunnelRecord record;
 
     public MeteredReplies(CommandReplies replies, ConnectionMetrics metrics, Command command) {
+        this(replies, metrics, command, null);
+    }
+
+    /** Also notes each reply in the connection's access-log record ({@code null}: none). */
+    public MeteredReplies(CommandReplies replies, ConnectionMetrics metrics, Command command, TunnelRecord record) {
         this.replies = replies;
         this.metrics = metrics;
         this.command = command;
+        this.record = record;
     }
 
     @Override
     public Object success(InetSocketAddress bound) {
         metrics.handshake(command, HandshakeOutcome.SUCCEEDED);
-        return replies.success(bound);
+        return noted(replies.success(bound));
     }
 
     @Override
     public Object failure(CommandOutcome outcome) {
         metrics.handshake(command, HandshakeOutcome.of(outcome));
-        return replies.failure(outcome);
+        return noted(replies.failure(outcome));
+    }
+
+    private Object noted(Object reply) {
+        if (record != null) {
+            record.replied(reply);
+        }
+        return reply;
     }
 }

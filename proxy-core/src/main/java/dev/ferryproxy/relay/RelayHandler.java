@@ -34,6 +34,7 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     private final Channel peer;
     private final LongAdder bytesRead;
+    private final RelayObserver observer;
 
     public RelayHandler(Channel peer) {
         this(peer, new LongAdder());
@@ -41,8 +42,14 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     /** A relay to {@code peer} that adds the bytes it reads to {@code bytesRead}. */
     public RelayHandler(Channel peer, LongAdder bytesRead) {
+        this(peer, bytesRead, RelayObserver.NONE);
+    }
+
+    /** A relay to {@code peer} that adds the bytes it reads to {@code bytesRead} and tells {@code observer}. */
+    public RelayHandler(Channel peer, LongAdder bytesRead, RelayObserver observer) {
         this.peer = peer;
         this.bytesRead = bytesRead;
+        this.observer = observer;
     }
 
     /** Joins two connected channels on the same event loop with a relay handler on each. */
@@ -52,14 +59,22 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     /** Joins two channels, adding what is read from each to its counter. */
     public static void join(Channel a, Channel b, String handlerName, LongAdder readFromA, LongAdder readFromB) {
-        a.pipeline().addLast(handlerName, new RelayHandler(b, readFromA));
-        b.pipeline().addLast(handlerName, new RelayHandler(a, readFromB));
+        join(a, b, handlerName, readFromA, readFromB, RelayObserver.NONE);
+    }
+
+    /** Joins two channels, adding what is read from each to its counter, and telling {@code observer}. */
+    public static void join(Channel a, Channel b, String handlerName, LongAdder readFromA, LongAdder readFromB,
+            RelayObserver observer) {
+        a.pipeline().addLast(handlerName, new RelayHandler(b, readFromA, observer));
+        b.pipeline().addLast(handlerName, new RelayHandler(a, readFromB, observer));
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf) {
-            bytesRead.add(((ByteBuf) msg).readableBytes());
+            int bytes = ((ByteBuf) msg).readableBytes();
+            bytesRead.add(bytes);
+            observer.read(ctx.channel(), bytes);
         }
         // A write to a closed peer releases msg; its failure reaches the peer's pipeline, not ours.
         peer.write(msg, peer.voidPromise());
@@ -91,6 +106,7 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
+            observer.inputEnded(ctx.channel());
             forwardEndOfInput(ctx.channel());
         }
         ctx.fireUserEventTriggered(evt);
@@ -127,6 +143,7 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("relay {} -> {} failed, closing both: {}", ctx.channel().remoteAddress(), peer.remoteAddress(),
                 cause.toString());
+        observer.failed(ctx.channel(), cause);
         closeBoth(ctx.channel());
     }
 

@@ -1,5 +1,7 @@
 package dev.ferryproxy.server;
 
+import dev.ferryproxy.accesslog.EndReason;
+import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.PasswordAuthenticator;
 import dev.ferryproxy.bind.BindService;
@@ -23,9 +25,11 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.ChannelGroupFuture;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -37,6 +41,10 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -59,6 +67,10 @@ public final class ProxyServer implements AutoCloseable {
     private final UserSessions sessions = new UserSessions();
     private final ProxyProtocolStats proxyProtocolStats = new ProxyProtocolStats();
     private final ChannelGroup listenerChannels = new DefaultChannelGroup("listeners", GlobalEventExecutor.INSTANCE);
+    /** Every accepted client connection while it is open (tunnels, handshakes, UDP control connections). */
+    private final ChannelGroup clientChannels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    /** The drain under way, or null before one began. */
+    private final AtomicReference<CompletableFuture<Integer>> drain = new AtomicReference<>();
     private final List<InetSocketAddress> boundAddresses;
     private final ProxyMetrics metrics;
     /** Set once every listener is bound; cleared when draining or closing begins. */
@@ -106,7 +118,8 @@ public final class ProxyServer implements AutoCloseable {
                 // Each listener has its own initializer: PROXY protocol is set per listener.
                 Channel listener = bind(bootstrap.clone().childHandler(new MeteringChannelInitializer(metrics,
                         new ProxyChannelInitializer(config.handshakeTimeout(), services,
-                                config.proxyProtocolFor(address), proxyProtocolStats))),
+                                config.proxyProtocolFor(address), proxyProtocolStats),
+                        clientChannels, config.accessLog())),
                         address);
                 listenerChannels.add(listener);
                 bound.add((InetSocketAddress) listener.localAddress());
@@ -234,11 +247,90 @@ public final class ProxyServer implements AutoCloseable {
         ready = false;
     }
 
+    /** The number of client connections open now (tunnels, handshakes in progress, UDP control connections). */
+    public int openConnections() {
+        return clientChannels.size();
+    }
+
+    /**
+     * Drains this server: it stops being {@linkplain #isReady() ready} at once, its listeners
+     * close after {@code delay} (so that a load balancer sees it not ready first; connecting is
+     * refused from then on), and the client connections already open run on until they end. When
+     * {@code deadline} (counted from this call, like the delay) passes first, the ones still open
+     * are closed. A second call returns the drain already under way.
+     *
+     * @return completes, never exceptionally, once no client connection is open: with 0 when they
+     *     all ended by themselves, or with the number closed at the deadline
+     */
+    public CompletionStage<Integer> drain(Duration delay, Duration deadline) {
+        if (delay.isNegative() || deadline.isNegative()) {
+            throw new IllegalArgumentException("drain: delay " + delay + ", deadline " + deadline + " (expected: >= 0)");
+        }
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        if (!drain.compareAndSet(null, done)) {
+            return drain.get();
+        }
+        ready = false;
+        Duration listenersClose = delay.compareTo(deadline) <= 0 ? delay : deadline;
+        log.info("draining: ready=false; listeners close in {}", seconds(listenersClose));
+        EventLoop loop = acceptors.next();
+        loop.schedule(() -> listenerChannels.close().addListener(closed -> {
+            log.info("listeners closed; {} connection(s) open", clientChannels.size());
+            watchUntilEmpty(loop, done);
+        }), listenersClose.toNanos(), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> deadlineTimer = loop.schedule(() -> {
+            if (done.isDone()) {
+                return;
+            }
+            int open = clientChannels.size();
+            log.info("drain deadline passed: closing {} connection(s)", open);
+            listenerChannels.close();
+            closeClients().addListener(closed -> done.complete(open));
+        }, deadline.toNanos(), TimeUnit.NANOSECONDS);
+        done.whenComplete((forced, e) -> deadlineTimer.cancel(false));
+        return done;
+    }
+
+    /**
+     * Completes {@code done} once no client is open. Polls (every 50 ms) rather than counting
+     * close events: a client accepted just before the listeners closed may join the group after
+     * any snapshot taken here.
+     */
+    private void watchUntilEmpty(EventLoop loop, CompletableFuture<Integer> done) {
+        if (done.isDone()) {
+            return;
+        }
+        if (clientChannels.isEmpty()) {
+            // The deadline runs on this same event loop, so nothing completes done in between.
+            log.info("drained");
+            done.complete(0);
+            return;
+        }
+        loop.schedule(() -> watchUntilEmpty(loop, done), 50, TimeUnit.MILLISECONDS);
+    }
+
+    /** Closes every client, noting in each one's access-log record that the server ended it. */
+    private ChannelGroupFuture closeClients() {
+        for (Channel client : clientChannels) {
+            // On the channel's event loop, which the record is confined to; queued before the close.
+            client.eventLoop().execute(() -> TunnelRecord.of(client).closing(EndReason.DRAIN));
+        }
+        return clientChannels.close();
+    }
+
+    private static String seconds(Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() / 1000.0 + "s";
+    }
+
     /** Stops accepting, closes every connection and releases the event loops and resolver. */
     @Override
     public void close() {
         ready = false;
         listenerChannels.close().awaitUninterruptibly();
+        if (!clientChannels.isEmpty()) {
+            log.info("closing {} connection(s)", clientChannels.size());
+        }
+        closeClients().awaitUninterruptibly();
         resolver.close();
         authenticator.close();
         workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();

@@ -1,5 +1,7 @@
 package dev.ferryproxy.server;
 
+import dev.ferryproxy.accesslog.AccessLogEntry;
+import dev.ferryproxy.accesslog.AccessLogSink;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.bind.BindSettings;
 import dev.ferryproxy.handshake.ProxyPolicy;
@@ -42,6 +44,8 @@ import java.util.Objects;
  * @param meterRegistry where the server's meters go (see docs/metrics.md); {@code null} for nowhere
  * @param proxyProtocol PROXY protocol settings per listener, keyed by the listener's address as
  *     given in {@code listeners}; a listener not in the map has it off
+ * @param accessLog where one {@link AccessLogEntry} per request goes when its connection ends;
+ *     {@code null} (the default) for nowhere
  */
 public record ProxyServerConfig(
         List<InetSocketAddress> listeners,
@@ -62,7 +66,8 @@ public record ProxyServerConfig(
         UdpSettings udp,
         InetAddress advertisedAddress,
         MeterRegistry meterRegistry,
-        Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol) {
+        Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol,
+        AccessLogSink accessLog) {
 
     public static final int DEFAULT_PORT = 1080;
 
@@ -143,7 +148,15 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, registry,
-                proxyProtocol);
+                proxyProtocol, accessLog);
+    }
+
+    /** This configuration with its access log going to {@code sink} ({@code null}: nowhere). */
+    public ProxyServerConfig withAccessLog(AccessLogSink sink) {
+        return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
+                workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
+                authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
+                proxyProtocol, sink);
     }
 
     public static Builder builder() {
@@ -171,6 +184,7 @@ public record ProxyServerConfig(
         private InetAddress advertisedAddress;
         private MeterRegistry meterRegistry;
         private final Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol = new LinkedHashMap<>();
+        private AccessLogSink accessLog;
 
         private Builder() {
         }
@@ -276,6 +290,12 @@ public record ProxyServerConfig(
             return this;
         }
 
+        /** Where each request's access-log entry goes when its connection ends; null (the default) for nowhere. */
+        public Builder accessLog(AccessLogSink sink) {
+            this.accessLog = sink;
+            return this;
+        }
+
         public ProxyServerConfig build() {
             List<InetSocketAddress> effective = listeners.isEmpty()
                     ? List.of(new InetSocketAddress("127.0.0.1", DEFAULT_PORT))
@@ -283,7 +303,7 @@ public record ProxyServerConfig(
             return new ProxyServerConfig(effective, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers,
                     transport, workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy,
                     loginThrottle, authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress,
-                    meterRegistry, proxyProtocol);
+                    meterRegistry, proxyProtocol, accessLog);
         }
     }
 }

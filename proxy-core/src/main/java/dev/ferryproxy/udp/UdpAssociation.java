@@ -1,5 +1,7 @@
 package dev.ferryproxy.udp;
 
+import dev.ferryproxy.accesslog.EndReason;
+import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.connect.Upstream;
 import io.netty.buffer.ByteBuf;
@@ -64,7 +66,10 @@ public final class UdpAssociation {
         UdpSettings settings = service.settings();
         this.stats = UdpStats.of(service.totals());
         this.idle = new UdpIdleTimer(relay.eventLoop(), settings.idleTimeout(),
-                () -> end("idle for " + settings.idleTimeout()));
+                () -> {
+                    TunnelRecord.of(control).closing(EndReason.IDLE_TIMEOUT);
+                    end("idle for " + settings.idleTimeout());
+                });
         this.destinations = new UdpDestinationTable(command.accessRequest(), command.rules(), service.resolver(),
                 relay.eventLoop(), settings.maxDestinations(),
                 relayAddress.getAddress() instanceof Inet6Address, who);
@@ -79,6 +84,7 @@ public final class UdpAssociation {
      */
     void start() {
         service.opened(this);
+        TunnelRecord.of(control).udp(relayAddress, stats::bytesToTargets, stats::bytesToClient);
         relay.pipeline().addLast(RELAY_HANDLER_NAME, relayHandler);
         idle.start(System.nanoTime());
         relay.closeFuture().addListener(f -> ended());

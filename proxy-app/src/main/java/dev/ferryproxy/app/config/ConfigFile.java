@@ -1,5 +1,6 @@
 package dev.ferryproxy.app.config;
 
+import dev.ferryproxy.app.AccessLog;
 import dev.ferryproxy.app.Durations;
 import dev.ferryproxy.app.HostPort;
 import dev.ferryproxy.app.IpAddresses;
@@ -35,7 +36,7 @@ public final class ConfigFile {
             return FerryConfig.empty(path);
         }
         ConfigMap top = root.get().asMap("listen", "timeouts", "dns", "transport", "workerThreads",
-                "allowOpenProxy", "bind", "udp", "advertisedAddress", "admin", "auth", "upstreams", "rules", "proxyProtocol");
+                "allowOpenProxy", "bind", "udp", "advertisedAddress", "admin", "drain", "accessLog", "auth", "upstreams", "rules", "proxyProtocol");
 
         List<InetSocketAddress> listeners = top.read("listen", node -> node.asListOf(ConfigFile::address, true));
         ConfigMap timeouts = top.read("timeouts", node -> node.asMap("handshake", "connect"));
@@ -43,6 +44,11 @@ public final class ConfigFile {
         TransportKind transport = top.read("transport", node -> node.as(ConfigFile::transport));
         Integer workerThreads = top.read("workerThreads", node -> node.asInt(0, MAX_WORKER_THREADS));
         Boolean allowOpenProxy = top.read("allowOpenProxy", ConfigNode::asBoolean);
+        ConfigMap drain = top.read("drain", node -> node.asMap("delay", "timeout"));
+        AccessLog accessLog = top.read("accessLog", node -> node.as(AccessLog::parse));
+        if (accessLog != null && accessLog.path() != null) {
+            accessLog = AccessLog.file(directoryOf(path).resolve(accessLog.path()));
+        }
         FerryConfig.Auth auth = top.get("auth").isPresent()
                 ? AuthSection.read(top.get("auth").get(), directoryOf(path))
                 : FerryConfig.Auth.NONE;
@@ -61,6 +67,10 @@ public final class ConfigFile {
                 top.get("udp").isPresent() ? CommandsSection.udp(top.get("udp").get()) : FerryConfig.Udp.NONE,
                 top.read("advertisedAddress", node -> node.as(IpAddresses::parse)),
                 top.read("admin", ConfigFile::address),
+                drain == null ? FerryConfig.Drain.NONE : new FerryConfig.Drain(
+                        drain.read("delay", ConfigFile::nonNegativeDuration),
+                        drain.read("timeout", ConfigFile::positiveDuration)),
+                accessLog,
                 auth,
                 upstreams,
                 top.get("rules").isPresent() ? RulesSection.read(top.get("rules").get(), upstreams.keySet()) : List.of(),

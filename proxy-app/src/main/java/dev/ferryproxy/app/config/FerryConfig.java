@@ -1,5 +1,6 @@
 package dev.ferryproxy.app.config;
 
+import dev.ferryproxy.app.AccessLog;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.connect.Upstream;
@@ -35,6 +36,8 @@ import java.util.Objects;
  * @param udp the {@code udp} section
  * @param advertisedAddress {@code advertisedAddress}
  * @param admin {@code admin}: the address of the metrics and health listener
+ * @param drain the {@code drain} section
+ * @param accessLog {@code accessLog}: stdout, off, or a file (resolved against the file's directory)
  * @param auth the {@code auth} section
  * @param upstreams {@code upstreams}, by name; empty when there are none
  * @param rules {@code rules}, in order; empty when there are none
@@ -54,6 +57,8 @@ public record FerryConfig(
         Udp udp,
         InetAddress advertisedAddress,
         InetSocketAddress admin,
+        Drain drain,
+        AccessLog accessLog,
         Auth auth,
         Map<String, Upstream> upstreams,
         List<Rule> rules,
@@ -105,7 +110,18 @@ public record FerryConfig(
         public static final Udp NONE = new Udp(null, null, null, null, null, null, null);
     }
 
+    /**
+     * The {@code drain} section; each key null when not given.
+     *
+     * @param delay {@code drain.delay}: from SIGTERM (not ready) to the listeners closing
+     * @param timeout {@code drain.timeout}: from SIGTERM to closing the connections still open
+     */
+    public record Drain(Duration delay, Duration timeout) {
+        public static final Drain NONE = new Drain(null, null);
+    }
+
     public FerryConfig {
+        Objects.requireNonNull(drain, "drain");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(udp, "udp");
         listeners = listeners == null ? null : List.copyOf(listeners);
@@ -124,7 +140,7 @@ public record FerryConfig(
     /** A file that sets nothing (empty, or comments only). */
     static FerryConfig empty(Path source) {
         return new FerryConfig(source, null, null, null, null, null, null, null, null, Bind.NONE, Udp.NONE, null,
-                null, Auth.NONE, Map.of(), List.of(), Map.of());
+                null, Drain.NONE, null, Auth.NONE, Map.of(), List.of(), Map.of());
     }
 
     /**
@@ -146,6 +162,8 @@ public record FerryConfig(
         settings.put("advertisedAddress", advertisedAddress);
         settings.put("admin", admin);
         settings.put("proxyProtocol", proxyProtocol);
+        settings.put("drain", drain);
+        settings.put("accessLog", accessLog);
         settings.put("auth.closeConnectionsOfRemovedUsers", auth.closeConnectionsOfRemovedUsers());
         settings.put("auth.throttle", auth.throttle());
         return settings;

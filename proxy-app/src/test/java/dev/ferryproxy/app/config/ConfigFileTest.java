@@ -81,9 +81,28 @@ class ConfigFileTest {
     }
 
     @Test
+    void accessLogIsStdoutOffOrAFileNextToTheConfiguration() throws Exception {
+        assertThat(load("accessLog: stdout\n").accessLog()).isEqualTo(dev.ferryproxy.app.AccessLog.STDOUT);
+        assertThat(load("accessLog: \"off\"\n").accessLog().isOff()).isTrue();
+        assertThat(load("listen: [\"127.0.0.1:1080\"]\n").accessLog()).isNull();
+        assertThat(load("accessLog: logs/access.log\n").accessLog().path())
+                .isEqualTo(dir.resolve("logs/access.log"));
+    }
+
+    @Test
+    void drainTakesADelayAndATimeout() throws Exception {
+        assertThat(load("drain:\n  delay: 0s\n  timeout: 1m\n").drain())
+                .isEqualTo(new FerryConfig.Drain(java.time.Duration.ZERO, java.time.Duration.ofMinutes(1)));
+        assertThat(load("listen: [\"127.0.0.1:1080\"]\n").drain()).isEqualTo(FerryConfig.Drain.NONE);
+        assertThat(error("drain:\n  timeout: 0s\n")).hasMessage(where(2, 12, "drain.timeout")
+                + "'0s' must be longer than zero");
+        assertThat(error("drain:\n  delay: -1s\n").getMessage()).startsWith(where(2, 10, "drain.delay"));
+    }
+
+    @Test
     void unknownTopLevelKeyListsEveryKey() throws IOException {
         assertThat(error("# comment\nlistens: []\n")).hasMessage(where(2, 1, "listens")
-                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, auth, upstreams, rules, proxyProtocol)");
+                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, drain, accessLog, auth, upstreams, rules, proxyProtocol)");
     }
 
     @Test
