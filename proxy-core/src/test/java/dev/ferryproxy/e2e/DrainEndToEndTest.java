@@ -84,7 +84,8 @@ class DrainEndToEndTest {
             assertThat(tunnel.readText(1)).isEqualTo("x");
             CompletableFuture<Integer> drained = proxy.server()
                     .drain(Duration.ZERO, Duration.ofMillis(500)).toCompletableFuture();
-            assertThat(drained.get(10, TimeUnit.SECONDS)).isEqualTo(2);
+            assertThat(drained.get(10, TimeUnit.SECONDS))
+                    .as("connections closed at the deadline; server log: %s", log.messages()).isEqualTo(2);
             assertThat(tunnel.readUntilEof()).isEmpty();
             assertThat(handshaking.readUntilEof()).isEmpty();
             assertThat(proxy.server().openConnections()).isZero();
