@@ -1,20 +1,15 @@
 package dev.ferryproxy.bind;
 
-import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.CommandOutcome;
 import dev.ferryproxy.command.CommandReplies;
-import dev.ferryproxy.internal.PipelineNames;
-import dev.ferryproxy.metrics.ConnectionMetrics;
+import dev.ferryproxy.connect.TunnelStart;
 import dev.ferryproxy.policy.AccessRequest;
 import dev.ferryproxy.policy.Decision;
-import dev.ferryproxy.relay.RelayHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import org.slf4j.Logger;
@@ -204,7 +199,7 @@ public final class BindCommandHandler extends ChannelInboundHandlerAdapter {
         log.debug("{}: {} connected", command.describe(), describe(from));
         ctx.writeAndFlush(replies.success(from)).addListener(written -> {
             if (written.isSuccess()) {
-                startRelay(ctx.channel(), arrived);
+                TunnelStart.afterSuccessReply(ctx.channel(), arrived);
             } else {
                 arrived.close();
                 ctx.close();
@@ -260,30 +255,6 @@ public final class BindCommandHandler extends ChannelInboundHandlerAdapter {
 
     private static String describe(InetSocketAddress address) {
         return address == null ? "an unknown address" : NetUtil.toSocketAddressString(address);
-    }
-
-    private static void startRelay(Channel client, Channel peer) {
-        ConnectionMetrics metrics = ConnectionMetrics.of(client);
-        TunnelRecord record = TunnelRecord.of(client);
-        record.dialled(peer.remoteAddress());
-        RelayHandler.join(client, peer, PipelineNames.RELAY, metrics.clientToTargetBytes(), metrics.targetToClientBytes(),
-                record);
-        metrics.tunnelOpened(client);
-        // Both removals hand what was held back (client payload, early peer bytes) to the relays.
-        PipelineNames.removeHandshakeHandlers(client.pipeline());
-        PipelineNames.removeIfPresent(peer.pipeline(), PipelineNames.EARLY_INBOUND);
-        if (!client.isActive() || !peer.isActive()) {
-            // A side hung up while the reply was on its way: its inactive event came before the relay.
-            client.close();
-            peer.close();
-            return;
-        }
-        if (((DuplexChannel) client).isInputShutdown()) {
-            // The client's EOF came while it waited for the peer; the relay must pass it on.
-            client.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-        }
-        RelayHandler.setReading(client, true);
-        RelayHandler.setReading(peer, true);
     }
 
     @Override

@@ -1,21 +1,16 @@
 package dev.ferryproxy.connect;
 
 import dev.ferryproxy.client.SocksTarget;
-import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.CommandOutcome;
 import dev.ferryproxy.command.CommandReplies;
-import dev.ferryproxy.internal.PipelineNames;
 import dev.ferryproxy.metrics.ConnectionMetrics;
 import dev.ferryproxy.policy.AccessRequest;
 import dev.ferryproxy.policy.Decision;
-import dev.ferryproxy.relay.RelayHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -186,7 +181,7 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.writeAndFlush(replies.success((InetSocketAddress) outbound.localAddress())).addListener(written -> {
             if (written.isSuccess()) {
-                startRelay(ctx.channel(), outbound);
+                TunnelStart.afterSuccessReply(ctx.channel(), outbound);
             } else {
                 outbound.close();
                 ctx.close();
@@ -209,30 +204,6 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
     private void deny(ChannelHandlerContext ctx, Decision decision) {
         log.info("{} denied by {}", command.describe(), decision.reason());
         ctx.writeAndFlush(replies.failure(CommandOutcome.NOT_ALLOWED)).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    private static void startRelay(Channel client, Channel outbound) {
-        ConnectionMetrics metrics = ConnectionMetrics.of(client);
-        TunnelRecord record = TunnelRecord.of(client);
-        record.dialled(outbound.remoteAddress());
-        RelayHandler.join(client, outbound, PipelineNames.RELAY, metrics.clientToTargetBytes(),
-                metrics.targetToClientBytes(), record);
-        metrics.tunnelOpened(client);
-        // Both removals hand what was held back (client payload, early target bytes) to the relays.
-        PipelineNames.removeHandshakeHandlers(client.pipeline());
-        PipelineNames.removeIfPresent(outbound.pipeline(), PipelineNames.EARLY_INBOUND);
-        if (!client.isActive() || !outbound.isActive()) {
-            // A side hung up while the reply was on its way: its inactive event came before the relay.
-            client.close();
-            outbound.close();
-            return;
-        }
-        if (((DuplexChannel) client).isInputShutdown()) {
-            // The client's EOF came while the target was dialled; the relay must pass it on.
-            client.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-        }
-        RelayHandler.setReading(client, true);
-        RelayHandler.setReading(outbound, true);
     }
 
     @Override

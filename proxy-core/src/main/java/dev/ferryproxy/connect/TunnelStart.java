@@ -1,0 +1,49 @@
+package dev.ferryproxy.connect;
+
+import dev.ferryproxy.accesslog.TunnelRecord;
+import dev.ferryproxy.internal.PipelineNames;
+import dev.ferryproxy.metrics.ConnectionMetrics;
+import dev.ferryproxy.relay.RelayHandler;
+import io.netty.channel.Channel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+
+/**
+ * Starts the relay of a tunnel once its success reply is written: CONNECT's to its target, and
+ * BIND's to the peer that connected. Both sides have waited with auto-read off; what they hold
+ * back (payload the client sent behind its request, bytes the other side sent early, an end of
+ * input) reaches the relay before either side reads again.
+ */
+public final class TunnelStart {
+    private TunnelStart() {
+    }
+
+    /**
+     * Joins {@code client} and {@code outbound} (on the same event loop) with relays, records the
+     * tunnel for the meters and the access log, removes the handshake handlers, and starts reading
+     * both sides; closes both when either hung up meanwhile.
+     */
+    public static void afterSuccessReply(Channel client, Channel outbound) {
+        ConnectionMetrics metrics = ConnectionMetrics.of(client);
+        TunnelRecord record = TunnelRecord.of(client);
+        record.dialled(outbound.remoteAddress());
+        RelayHandler.join(client, outbound, PipelineNames.RELAY, metrics.clientToTargetBytes(),
+                metrics.targetToClientBytes(), record);
+        metrics.tunnelOpened(client);
+        // Both removals hand what was held back (client payload, early bytes from the other side) to the relays.
+        PipelineNames.removeHandshakeHandlers(client.pipeline());
+        PipelineNames.removeIfPresent(outbound.pipeline(), PipelineNames.EARLY_INBOUND);
+        if (!client.isActive() || !outbound.isActive()) {
+            // A side hung up while the reply was on its way: its inactive event came before the relay.
+            client.close();
+            outbound.close();
+            return;
+        }
+        if (((DuplexChannel) client).isInputShutdown()) {
+            // The client's EOF came while it waited; the relay must pass it on.
+            client.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        }
+        RelayHandler.setReading(client, true);
+        RelayHandler.setReading(outbound, true);
+    }
+}
