@@ -4,6 +4,7 @@ import static dev.ferryproxy.app.ConfigurationIT.LISTENING;
 import static dev.ferryproxy.app.ConfigurationIT.LOOPBACK_DNS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -109,6 +110,41 @@ class MetricsIT {
             HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(admin + "/metrics"))
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(post.statusCode()).isEqualTo(405);
+
+            ferry.terminate();
+            assertThat(ferry.awaitExit()).isZero();
+        }
+    }
+
+    @Test
+    void configReloadsAreCountedByResult() throws Exception {
+        Path config = Files.writeString(dir.resolve("ferry.yaml"), "rules:\n  - { action: allow }\n",
+                StandardCharsets.UTF_8);
+        try (FerryProcess ferry = FerryProcess.startJar("--config", config.toString(), "--listen", "127.0.0.1:0",
+                "--admin", "127.0.0.1:0", "--dns-server", LOOPBACK_DNS)) {
+            ferry.awaitStdout(LISTENING);
+            String admin = "http://" + ferry.awaitStdout(ADMIN).group(1);
+            String ok = "ferry_config_reloads_total{result=\"ok\"}";
+            String rejected = "ferry_config_reloads_total{result=\"rejected\"}";
+            Map<String, Double> atStart = scrape(admin);
+            assertThat(atStart.get(ok)).isZero();
+            assertThat(atStart.get(rejected)).isZero();
+
+            Files.writeString(config, "rules:\n  - { action: deny, destinations: [\"127.0.0.2/32\"] }\n"
+                    + "  - { action: allow }\n", StandardCharsets.UTF_8);
+            int from = ferry.stdoutLineCount();
+            ferry.hangUp();
+            ferry.awaitStdout("configuration reloaded from .*: 0 users, 2 rules", from);
+            Awaitility.await("the good reload counted").atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(scrape(admin).get(ok)).isEqualTo(1.0));
+
+            Files.writeString(config, "rules:\n  - action: maybe\n", StandardCharsets.UTF_8);
+            from = ferry.stdoutLineCount();
+            ferry.hangUp();
+            ferry.awaitStdout("configuration reload from .* rejected, keeping the old one: .*", from);
+            Awaitility.await("the rejected reload counted").atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(scrape(admin).get(rejected)).isEqualTo(1.0));
+            assertThat(scrape(admin).get(ok)).isEqualTo(1.0);
 
             ferry.terminate();
             assertThat(ferry.awaitExit()).isZero();
