@@ -151,6 +151,32 @@ class MetricsIT {
         }
     }
 
+    @Test
+    void perUserTagsNameTheLoggedInUserUpToTheBound() throws Exception {
+        Path config = Files.writeString(dir.resolve("ferry.yaml"), "metrics:\n  maxTaggedUsers: 1\n",
+                StandardCharsets.UTF_8);
+        try (FerryProcess ferry = FerryProcess.startJar("--config", config.toString(), "--listen", "127.0.0.1:0",
+                "--admin", "127.0.0.1:0", "--dns-server", LOOPBACK_DNS, "--metrics-per-user",
+                "--user", "alice:alice-pw", "--user", "bob:bob-pw")) {
+            String proxy = ferry.awaitStdout(LISTENING).group(1);
+            String admin = "http://" + ferry.awaitStdout(ADMIN).group(1);
+            assertThat(Curl.socks5(proxy, "alice:alice-pw", targets.httpUrl()).output()).isEqualTo(LoopbackTargets.BODY);
+            assertThat(Curl.socks5(proxy, "bob:bob-pw", targets.httpUrl()).output()).isEqualTo(LoopbackTargets.BODY);
+            String alice = "ferry_handshakes_total{command=\"connect\",outcome=\"succeeded\",user=\"alice\"}";
+            String other = "ferry_handshakes_total{command=\"connect\",outcome=\"succeeded\",user=\"_other\"}";
+            Awaitility.await("both handshakes counted").atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                Map<String, Double> samples = scrape(admin);
+                assertThat(samples.get(alice)).isEqualTo(1.0);
+                assertThat(samples.get(other)).isEqualTo(1.0);
+                assertThat(samples.keySet()).noneMatch(key -> key.contains("user=\"bob\""));
+                assertThat(samples.get("ferry_relayed_bytes_total{direction=\"target_to_client\",user=\"alice\"}"))
+                        .isPositive();
+            });
+            ferry.terminate();
+            assertThat(ferry.awaitExit()).isZero();
+        }
+    }
+
     private static String firstKeyStartingWith(Map<String, Double> samples, String prefix) {
         return samples.keySet().stream().filter(key -> key.startsWith(prefix)).findFirst().orElse(null);
     }
