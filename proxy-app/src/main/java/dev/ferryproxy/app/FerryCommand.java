@@ -3,6 +3,7 @@ package dev.ferryproxy.app;
 import ch.qos.logback.classic.Level;
 import dev.ferryproxy.app.admin.AdminServer;
 import dev.ferryproxy.app.admin.Metering;
+import dev.ferryproxy.metrics.MetricsSettings;
 import dev.ferryproxy.app.config.ConfigException;
 import dev.ferryproxy.app.config.ConfigFile;
 import dev.ferryproxy.app.config.FerryConfig;
@@ -120,6 +121,11 @@ public final class FerryCommand implements Callable<Integer> {
                     + " (default: stdout).")
     private AccessLog accessLog;
 
+    @Option(names = "--metrics-per-user",
+            description = "Tag handshakes and relayed bytes on /metrics with the logged-in user, for at most"
+                    + " metrics.maxTaggedUsers users (default 100; the rest are user=\"_other\"). Off by default.")
+    private boolean metricsPerUser;
+
     @Option(names = "--drain-delay", paramLabel = "DURATION", converter = NonNegativeDurationConverter.class,
             description = "On SIGTERM, how long /health/ready answers 503 before the listeners close, so that a load"
                     + " balancer stops sending clients first; 0 closes them at once (default: 5s with --admin, else 0s).")
@@ -189,7 +195,8 @@ public final class FerryCommand implements Callable<Integer> {
         ProxyServer server;
         try {
             ProxyServerConfig effective = registry == null ? config : config.withMeterRegistry(registry);
-            server = ProxyServer.start(effective.withAccessLog(accessLogTo.start()));
+            server = ProxyServer.start(effective.withMetrics(metricsSettings(file.metrics()))
+                    .withAccessLog(accessLogTo.start()));
         } catch (IOException | IllegalStateException e) {
             log.error("Ferry cannot start: {}", e.getMessage());
             return 1;
@@ -240,6 +247,14 @@ public final class FerryCommand implements Callable<Integer> {
         server.close();
         log.info("Ferry stopped");
         return 0;
+    }
+
+    /** Per-user tags: on with --metrics-per-user or metrics.perUserTags; the bound from the file or 100. */
+    private MetricsSettings metricsSettings(FerryConfig.Metrics fromFile) {
+        boolean on = metricsPerUser || Boolean.TRUE.equals(fromFile.perUserTags());
+        int bound = fromFile.maxTaggedUsers() != null ? fromFile.maxTaggedUsers()
+                : MetricsSettings.DEFAULT.maxTaggedUsers();
+        return new MetricsSettings(on, bound);
     }
 
     /** Without an admin listener no readiness check can see the drain, so the listeners close at once. */

@@ -4,6 +4,7 @@ import static dev.ferryproxy.app.ConfigurationIT.LISTENING;
 import static dev.ferryproxy.app.ConfigurationIT.LOOPBACK_DNS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,6 +111,67 @@ class MetricsIT {
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(post.statusCode()).isEqualTo(405);
 
+            ferry.terminate();
+            assertThat(ferry.awaitExit()).isZero();
+        }
+    }
+
+    @Test
+    void configReloadsAreCountedByResult() throws Exception {
+        Path config = Files.writeString(dir.resolve("ferry.yaml"), "rules:\n  - { action: allow }\n",
+                StandardCharsets.UTF_8);
+        try (FerryProcess ferry = FerryProcess.startJar("--config", config.toString(), "--listen", "127.0.0.1:0",
+                "--admin", "127.0.0.1:0", "--dns-server", LOOPBACK_DNS)) {
+            ferry.awaitStdout(LISTENING);
+            String admin = "http://" + ferry.awaitStdout(ADMIN).group(1);
+            String ok = "ferry_config_reloads_total{result=\"ok\"}";
+            String rejected = "ferry_config_reloads_total{result=\"rejected\"}";
+            Map<String, Double> atStart = scrape(admin);
+            assertThat(atStart.get(ok)).isZero();
+            assertThat(atStart.get(rejected)).isZero();
+
+            Files.writeString(config, "rules:\n  - { action: deny, destinations: [\"127.0.0.2/32\"] }\n"
+                    + "  - { action: allow }\n", StandardCharsets.UTF_8);
+            int from = ferry.stdoutLineCount();
+            ferry.hangUp();
+            ferry.awaitStdout("configuration reloaded from .*: 0 users, 2 rules", from);
+            Awaitility.await("the good reload counted").atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(scrape(admin).get(ok)).isEqualTo(1.0));
+
+            Files.writeString(config, "rules:\n  - action: maybe\n", StandardCharsets.UTF_8);
+            from = ferry.stdoutLineCount();
+            ferry.hangUp();
+            ferry.awaitStdout("configuration reload from .* rejected, keeping the old one: .*", from);
+            Awaitility.await("the rejected reload counted").atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(scrape(admin).get(rejected)).isEqualTo(1.0));
+            assertThat(scrape(admin).get(ok)).isEqualTo(1.0);
+
+            ferry.terminate();
+            assertThat(ferry.awaitExit()).isZero();
+        }
+    }
+
+    @Test
+    void perUserTagsNameTheLoggedInUserUpToTheBound() throws Exception {
+        Path config = Files.writeString(dir.resolve("ferry.yaml"), "metrics:\n  maxTaggedUsers: 1\n",
+                StandardCharsets.UTF_8);
+        try (FerryProcess ferry = FerryProcess.startJar("--config", config.toString(), "--listen", "127.0.0.1:0",
+                "--admin", "127.0.0.1:0", "--dns-server", LOOPBACK_DNS, "--metrics-per-user",
+                "--user", "alice:alice-pw", "--user", "bob:bob-pw")) {
+            String proxy = ferry.awaitStdout(LISTENING).group(1);
+            String admin = "http://" + ferry.awaitStdout(ADMIN).group(1);
+            assertThat(Curl.socks5(proxy, "alice:alice-pw", targets.httpUrl()).output()).isEqualTo(LoopbackTargets.BODY);
+            assertThat(Curl.socks5(proxy, "bob:bob-pw", targets.httpUrl()).output()).isEqualTo(LoopbackTargets.BODY);
+            String alice = "ferry_handshakes_total{command=\"connect\",outcome=\"succeeded\",user=\"alice\"}";
+            String other = "ferry_handshakes_total{command=\"connect\",outcome=\"succeeded\",user=\"_other\"}";
+            Awaitility.await("both handshakes counted").atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                Map<String, Double> samples = scrape(admin);
+                assertThat(samples.get(alice)).isEqualTo(1.0);
+                assertThat(samples.get(other)).isEqualTo(1.0);
+                assertThat(samples.keySet()).noneMatch(key -> key.contains("user=\"bob\""));
+                assertThat(samples.get("ferry_relayed_bytes_total{direction=\"target_to_client\",user=\"alice\"}"))
+                        .isPositive();
+            });
             ferry.terminate();
             assertThat(ferry.awaitExit()).isZero();
         }

@@ -90,6 +90,8 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     /** After a successful login: the request comes next. */
     private void continueWithRequest(ChannelHandlerContext ctx) {
+        // Its handshake and relayed bytes count under its user (when per-user tags are on).
+        ConnectionMetrics.of(ctx.channel()).user(ClientAttributes.user(ctx.channel()));
         ctx.pipeline().replace(PipelineNames.DECODER, PipelineNames.DECODER, new Socks5CommandRequestDecoder());
     }
 

@@ -23,11 +23,13 @@ public final class ConnectionMetrics {
 
     private final ProxyMetrics metrics;
     private final long acceptedNanos;
+    private ProxyMetrics.UserMeters user;
     private boolean handshakeCounted;
 
     private ConnectionMetrics(ProxyMetrics metrics, long acceptedNanos) {
         this.metrics = metrics;
         this.acceptedNanos = acceptedNanos;
+        this.user = metrics.untagged();
     }
 
     /**
@@ -47,6 +49,15 @@ public final class ConnectionMetrics {
         return metrics != null ? metrics : NONE;
     }
 
+    /**
+     * The user this connection logged in as (RFC 1929; {@code null}: none): its handshake and
+     * relayed bytes count under that user's {@code user} tag from now on, when per-user tags are
+     * on. Looked up once here, so the relay never looks anything up.
+     */
+    public void user(String name) {
+        user = metrics.forUser(name);
+    }
+
     /** The first byte named this SOCKS version, or none ({@code null}). */
     public void versionDetected(SocksVersion version) {
         metrics.versionDetected(version);
@@ -63,7 +74,7 @@ public final class ConnectionMetrics {
             return;
         }
         handshakeCounted = true;
-        metrics.handshake(command, outcome, acceptedNanos);
+        metrics.handshake(user, command, outcome, acceptedNanos);
     }
 
     /** Records how long dialling a target took, from {@code startNanos} ({@link System#nanoTime()}). */
@@ -84,11 +95,11 @@ public final class ConnectionMetrics {
 
     /** What the relay adds the bytes read from the client to. */
     public LongAdder clientToTargetBytes() {
-        return metrics.clientToTarget();
+        return user.clientToTarget;
     }
 
     /** What the relay adds the bytes read from the target to. */
     public LongAdder targetToClientBytes() {
-        return metrics.targetToClient();
+        return user.targetToClient;
     }
 }

@@ -78,7 +78,7 @@ public final class ProxyServer implements AutoCloseable {
 
     private ProxyServer(ProxyServerConfig config) throws IOException {
         this.config = config;
-        this.metrics = ProxyMetrics.create(config.meterRegistry());
+        this.metrics = ProxyMetrics.create(config.meterRegistry(), config.metrics());
         this.policy = new AtomicReference<>(config.policy());
         this.authenticator = new PasswordAuthenticator(config.authThreads());
         this.transport = Transport.select(config.transport());

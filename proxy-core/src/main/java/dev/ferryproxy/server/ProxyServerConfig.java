@@ -5,6 +5,7 @@ import dev.ferryproxy.accesslog.AccessLogSink;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.bind.BindSettings;
 import dev.ferryproxy.handshake.ProxyPolicy;
+import dev.ferryproxy.metrics.MetricsSettings;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
 import dev.ferryproxy.udp.UdpSettings;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -46,6 +47,7 @@ import java.util.Objects;
  *     given in {@code listeners}; a listener not in the map has it off
  * @param accessLog where one {@link AccessLogEntry} per request goes when its connection ends;
  *     {@code null} (the default) for nowhere
+ * @param metrics optional parts of the meters (per-user tags, off by default); {@code null} for the defaults
  */
 public record ProxyServerConfig(
         List<InetSocketAddress> listeners,
@@ -67,7 +69,8 @@ public record ProxyServerConfig(
         InetAddress advertisedAddress,
         MeterRegistry meterRegistry,
         Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol,
-        AccessLogSink accessLog) {
+        AccessLogSink accessLog,
+        MetricsSettings metrics) {
 
     public static final int DEFAULT_PORT = 1080;
 
@@ -93,6 +96,7 @@ public record ProxyServerConfig(
         if (authThreads < 1) {
             throw new IllegalArgumentException("authThreads: " + authThreads + " (expected: >= 1)");
         }
+        metrics = metrics != null ? metrics : MetricsSettings.DEFAULT;
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(udp, "udp");
         if (advertisedAddress != null && advertisedAddress.isAnyLocalAddress()) {
@@ -148,7 +152,7 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, registry,
-                proxyProtocol, accessLog);
+                proxyProtocol, accessLog, metrics);
     }
 
     /** This configuration with its access log going to {@code sink} ({@code null}: nowhere). */
@@ -156,7 +160,15 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
-                proxyProtocol, sink);
+                proxyProtocol, sink, metrics);
+    }
+
+    /** This configuration with these optional parts of the meters (per-user tags). */
+    public ProxyServerConfig withMetrics(MetricsSettings settings) {
+        return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
+                workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
+                authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
+                proxyProtocol, accessLog, settings);
     }
 
     public static Builder builder() {
@@ -185,6 +197,7 @@ public record ProxyServerConfig(
         private MeterRegistry meterRegistry;
         private final Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol = new LinkedHashMap<>();
         private AccessLogSink accessLog;
+        private MetricsSettings metrics = MetricsSettings.DEFAULT;
 
         private Builder() {
         }
@@ -296,6 +309,12 @@ public record ProxyServerConfig(
             return this;
         }
 
+        /** Optional parts of the meters: per-user tags (off by default). */
+        public Builder metrics(MetricsSettings settings) {
+            this.metrics = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
         public ProxyServerConfig build() {
             List<InetSocketAddress> effective = listeners.isEmpty()
                     ? List.of(new InetSocketAddress("127.0.0.1", DEFAULT_PORT))
@@ -303,7 +322,7 @@ public record ProxyServerConfig(
             return new ProxyServerConfig(effective, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers,
                     transport, workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy,
                     loginThrottle, authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress,
-                    meterRegistry, proxyProtocol, accessLog);
+                    meterRegistry, proxyProtocol, accessLog, metrics);
         }
     }
 }

@@ -3,6 +3,8 @@ package dev.ferryproxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ferryproxy.auth.LoginThrottle;
+import dev.ferryproxy.auth.PlainCredential;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.policy.AccessRules;
@@ -15,10 +17,12 @@ import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.Loopback;
 import dev.ferryproxy.testing.RawSocksClient;
+import dev.ferryproxy.testing.RawUdpAssociation;
 import dev.ferryproxy.testing.RunningProxy;
 import dev.ferryproxy.testing.SeededBytes;
 import dev.ferryproxy.testing.SocksRequests;
 import dev.ferryproxy.testing.TcpTarget;
+import dev.ferryproxy.testing.UdpEchoServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.NetUtil;
 import org.junit.jupiter.api.AfterEach;
@@ -27,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
@@ -157,6 +162,68 @@ class MetricsEndToEndTest {
             assertThat(own.get("ferry.proxy.protocol.headers").tag("result", "accepted").functionCounter().count())
                     .isZero();
         }
+    }
+
+    @Test
+    void udpMetersCountAssociationsDatagramsBytesAndDrops() throws Exception {
+        long sent = 0;
+        try (UdpEchoServer udpEcho = UdpEchoServer.start(Loopback.IPV4)) {
+            try (RawUdpAssociation client = RawUdpAssociation.open(proxy.address(), Loopback.IPV4)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> gauge("ferry.udp.associations.active") == 1.0);
+                for (int i = 0; i < 3; i++) {
+                    byte[] payload = ("udp meter " + i).repeat(i + 1).getBytes(StandardCharsets.US_ASCII);
+                    assertThat(client.roundTrip(udpEcho.address(), payload).data()).isEqualTo(payload);
+                    sent += payload.length;
+                }
+                // A fragment (FRAG 1) is dropped and counted by its reason.
+                client.sendRaw(RawUdpAssociation.datagram(1, udpEcho.address(), new byte[] {1, 2, 3}));
+                await().atMost(Duration.ofSeconds(10)).until(() -> udpDropped("fragment") == 1);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> gauge("ferry.udp.associations.active") == 0.0);
+        }
+        assertThat(functionCount("ferry.udp.associations.opened")).isEqualTo(1);
+        assertThat(udpCount("ferry.udp.datagrams", "client_to_target")).isEqualTo(3);
+        assertThat(udpCount("ferry.udp.datagrams", "target_to_client")).isEqualTo(3);
+        assertThat(udpCount("ferry.udp.relayed.bytes", "client_to_target")).isEqualTo(sent);
+        assertThat(udpCount("ferry.udp.relayed.bytes", "target_to_client")).isEqualTo(sent);
+        assertThat(udpDropped("malformed")).isZero();
+        assertThat(handshakes("udp", "succeeded")).isEqualTo(1);
+    }
+
+    @Test
+    void aWrongPasswordCountsAsAFailedLogin() throws Exception {
+        SimpleMeterRegistry own = new SimpleMeterRegistry();
+        ProxyPolicy policy = new ProxyPolicy(new AccessRules(List.of()),
+                UserDirectory.of(Map.of("alice", new PlainCredential("right".getBytes(StandardCharsets.UTF_8)))), true);
+        LoginThrottle.Settings noThrottle = new LoginThrottle.Settings(Duration.ZERO, Duration.ZERO, 1_000_000,
+                Duration.ofMinutes(1), Duration.ofMinutes(10));
+        try (RunningProxy withUsers = RunningProxy.start(dns.address(),
+                b -> b.meterRegistry(own).policy(policy).loginThrottle(noThrottle))) {
+            assertThat(own.get("ferry.failed.logins").functionCounter().count()).isZero();
+            try (RawSocksClient client = RawSocksClient.connect(withUsers.address())) {
+                assertThat(Socks5Login.login(client, "alice", "wrong")).isNotZero();
+            }
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> own.get("ferry.failed.logins").functionCounter().count() == 1.0);
+            try (RawSocksClient client = RawSocksClient.connect(withUsers.address())) {
+                assertThat(Socks5Login.login(client, "alice", "right")).isZero();
+            }
+            assertThat(own.get("ferry.failed.logins").functionCounter().count()).isEqualTo(1.0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> own.get("ferry.handshakes")
+                    .tag("command", "unknown").tag("outcome", "auth_failed").counter().count() == 1.0);
+        }
+    }
+
+    private long functionCount(String name) {
+        return (long) registry.get(name).functionCounter().count();
+    }
+
+    private long udpCount(String name, String direction) {
+        return (long) registry.get(name).tag("direction", direction).functionCounter().count();
+    }
+
+    private long udpDropped(String reason) {
+        return (long) registry.get("ferry.udp.dropped").tag("reason", reason).functionCounter().count();
     }
 
     private double gauge(String name) {

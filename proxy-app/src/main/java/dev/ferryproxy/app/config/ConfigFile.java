@@ -30,13 +30,16 @@ public final class ConfigFile {
     /**
      * @throws ConfigException for the first problem in the file or in its users file
      */
+    /** The most users {@code metrics.maxTaggedUsers} may name. */
+    static final int MAX_TAGGED_USERS = 10_000;
+
     public static FerryConfig load(Path path) throws ConfigException {
         Optional<ConfigNode> root = YamlTree.read(path);
         if (root.isEmpty() || root.get().isNull()) {
             return FerryConfig.empty(path);
         }
         ConfigMap top = root.get().asMap("listen", "timeouts", "dns", "transport", "workerThreads",
-                "allowOpenProxy", "bind", "udp", "advertisedAddress", "admin", "drain", "accessLog", "auth", "upstreams", "rules", "proxyProtocol");
+                "allowOpenProxy", "bind", "udp", "advertisedAddress", "admin", "drain", "metrics", "accessLog", "auth", "upstreams", "rules", "proxyProtocol");
 
         List<InetSocketAddress> listeners = top.read("listen", node -> node.asListOf(ConfigFile::address, true));
         ConfigMap timeouts = top.read("timeouts", node -> node.asMap("handshake", "connect"));
@@ -45,6 +48,7 @@ public final class ConfigFile {
         Integer workerThreads = top.read("workerThreads", node -> node.asInt(0, MAX_WORKER_THREADS));
         Boolean allowOpenProxy = top.read("allowOpenProxy", ConfigNode::asBoolean);
         ConfigMap drain = top.read("drain", node -> node.asMap("delay", "timeout"));
+        ConfigMap metrics = top.read("metrics", node -> node.asMap("perUserTags", "maxTaggedUsers"));
         AccessLog accessLog = top.read("accessLog", node -> node.as(AccessLog::parse));
         if (accessLog != null && accessLog.path() != null) {
             accessLog = AccessLog.file(directoryOf(path).resolve(accessLog.path()));
@@ -70,6 +74,9 @@ public final class ConfigFile {
                 drain == null ? FerryConfig.Drain.NONE : new FerryConfig.Drain(
                         drain.read("delay", ConfigFile::nonNegativeDuration),
                         drain.read("timeout", ConfigFile::positiveDuration)),
+                metrics == null ? FerryConfig.Metrics.NONE : new FerryConfig.Metrics(
+                        metrics.read("perUserTags", ConfigNode::asBoolean),
+                        metrics.read("maxTaggedUsers", node -> node.asInt(1, MAX_TAGGED_USERS))),
                 accessLog,
                 auth,
                 upstreams,

@@ -37,6 +37,7 @@ import java.util.Objects;
  * @param advertisedAddress {@code advertisedAddress}
  * @param admin {@code admin}: the address of the metrics and health listener
  * @param drain the {@code drain} section
+ * @param metrics the {@code metrics} section
  * @param accessLog {@code accessLog}: stdout, off, or a file (resolved against the file's directory)
  * @param auth the {@code auth} section
  * @param upstreams {@code upstreams}, by name; empty when there are none
@@ -58,6 +59,7 @@ public record FerryConfig(
         InetAddress advertisedAddress,
         InetSocketAddress admin,
         Drain drain,
+        Metrics metrics,
         AccessLog accessLog,
         Auth auth,
         Map<String, Upstream> upstreams,
@@ -120,8 +122,19 @@ public record FerryConfig(
         public static final Drain NONE = new Drain(null, null);
     }
 
+    /**
+     * The {@code metrics} section; each key null when not given.
+     *
+     * @param perUserTags {@code metrics.perUserTags}: a {@code user} tag on handshakes and relayed bytes
+     * @param maxTaggedUsers {@code metrics.maxTaggedUsers}: users beyond it are tagged {@code _other}
+     */
+    public record Metrics(Boolean perUserTags, Integer maxTaggedUsers) {
+        public static final Metrics NONE = new Metrics(null, null);
+    }
+
     public FerryConfig {
         Objects.requireNonNull(drain, "drain");
+        Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(udp, "udp");
         listeners = listeners == null ? null : List.copyOf(listeners);
@@ -140,7 +153,7 @@ public record FerryConfig(
     /** A file that sets nothing (empty, or comments only). */
     static FerryConfig empty(Path source) {
         return new FerryConfig(source, null, null, null, null, null, null, null, null, Bind.NONE, Udp.NONE, null,
-                null, Drain.NONE, null, Auth.NONE, Map.of(), List.of(), Map.of());
+                null, Drain.NONE, Metrics.NONE, null, Auth.NONE, Map.of(), List.of(), Map.of());
     }
 
     /**
@@ -163,6 +176,7 @@ public record FerryConfig(
         settings.put("admin", admin);
         settings.put("proxyProtocol", proxyProtocol);
         settings.put("drain", drain);
+        settings.put("metrics", metrics);
         settings.put("accessLog", accessLog);
         settings.put("auth.closeConnectionsOfRemovedUsers", auth.closeConnectionsOfRemovedUsers());
         settings.put("auth.throttle", auth.throttle());

@@ -100,9 +100,19 @@ class ConfigFileTest {
     }
 
     @Test
+    void metricsTakesPerUserTagsAndABound() throws Exception {
+        assertThat(load("metrics:\n  perUserTags: true\n  maxTaggedUsers: 5\n").metrics())
+                .isEqualTo(new FerryConfig.Metrics(true, 5));
+        assertThat(load("listen: [\"127.0.0.1:1080\"]\n").metrics()).isEqualTo(FerryConfig.Metrics.NONE);
+        assertThat(error("metrics:\n  maxTaggedUsers: 0\n").getMessage())
+                .startsWith(where(2, 19, "metrics.maxTaggedUsers"));
+        assertThat(error("metrics:\n  perUser: true\n").getMessage()).startsWith(where(2, 3, "metrics.perUser"));
+    }
+
+    @Test
     void unknownTopLevelKeyListsEveryKey() throws IOException {
         assertThat(error("# comment\nlistens: []\n")).hasMessage(where(2, 1, "listens")
-                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, drain, accessLog, auth, upstreams, rules, proxyProtocol)");
+                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, drain, metrics, accessLog, auth, upstreams, rules, proxyProtocol)");
     }
 
     @Test
