@@ -23,7 +23,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -130,25 +129,7 @@ class DanteClientEndToEndTest {
     @EnumSource(value = SocksProtocol.class, names = {"SOCKS4", "SOCKS5"})
     void bindGetsBothRepliesAndCarriesDataBothWays(SocksProtocol protocol) throws Exception {
         try (SocksClient client = client(protocol)) {
-            SocksBind bind = Tunnels.await(client.bind(SocksTarget.of("127.0.0.1", 0)));
-            try {
-                assertThat(bind.firstReply().isSuccess()).isTrue();
-                InetSocketAddress listen = bind.listenAddress();
-                assertThat(listen.getAddress()).isEqualTo(Loopback.IPV4);
-                assertThat(listen.getPort()).isPositive();
-                assertThat(bind.incoming().isDone()).as("no peer yet").isFalse();
-                try (Socket peer = new Socket()) {
-                    peer.connect(listen, 5000);
-                    peer.setSoTimeout(20_000);
-                    SocksBind.Incoming incoming = Tunnels.await(bind.incoming());
-                    assertThat(incoming.reply().isSuccess()).isTrue();
-                    assertThat(incoming.peerAddress()).isEqualTo(peer.getLocalSocketAddress());
-                    assertThat(incoming.channel()).isSameAs(bind.channel());
-                    Tunnels.exchangeWithPeer(incoming.channel(), peer, 512 * 1024);
-                }
-            } finally {
-                bind.close();
-            }
+            Tunnels.bindAndExchange(client, SocksTarget.of("127.0.0.1", 0), 512 * 1024);
         }
     }
 

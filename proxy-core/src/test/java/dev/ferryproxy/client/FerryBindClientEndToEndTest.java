@@ -62,25 +62,7 @@ class FerryBindClientEndToEndTest {
     @CsvSource({"SOCKS4, 127.0.0.1", "SOCKS5, 127.0.0.1", "SOCKS4A, " + PEER_NAME, "SOCKS5H, " + PEER_NAME})
     void bindGetsBothRepliesAndCarriesDataBothWays(SocksProtocol protocol, String expectedPeer) throws Exception {
         try (SocksClient client = client(protocol, ferry)) {
-            SocksBind bind = Tunnels.await(client.bind(SocksTarget.of(expectedPeer, 0)));
-            try {
-                assertThat(bind.firstReply().isSuccess()).isTrue();
-                InetSocketAddress listen = bind.listenAddress();
-                assertThat(listen.getAddress()).isEqualTo(Loopback.IPV4);
-                assertThat(listen.getPort()).isPositive();
-                assertThat(bind.incoming().isDone()).as("no peer yet").isFalse();
-                try (Socket peer = new Socket()) {
-                    peer.connect(listen, 5000);
-                    peer.setSoTimeout(20_000);
-                    SocksBind.Incoming incoming = Tunnels.await(bind.incoming());
-                    assertThat(incoming.reply().isSuccess()).isTrue();
-                    assertThat(incoming.peerAddress()).isEqualTo(peer.getLocalSocketAddress());
-                    assertThat(incoming.channel()).isSameAs(bind.channel());
-                    Tunnels.exchangeWithPeer(incoming.channel(), peer, 256 * 1024);
-                }
-            } finally {
-                bind.close();
-            }
+            Tunnels.bindAndExchange(client, SocksTarget.of(expectedPeer, 0), 256 * 1024);
         }
     }
 

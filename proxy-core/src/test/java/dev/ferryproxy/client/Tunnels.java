@@ -2,6 +2,7 @@ package dev.ferryproxy.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferryproxy.testing.Loopback;
 import dev.ferryproxy.testing.SeededBytes;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -15,6 +16,7 @@ import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -210,6 +212,33 @@ final class Tunnels {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             result.completeExceptionally(cause);
             ctx.close();
+        }
+    }
+
+    /**
+     * Asks for a BIND that expects {@code expectedPeer}, checks the first reply names a loopback
+     * listener, connects a real peer to it, checks the second reply names that peer, and then
+     * exchanges {@code length} bytes each way through the tunnel.
+     */
+    static void bindAndExchange(SocksClient client, SocksTarget expectedPeer, int length) throws Exception {
+        SocksBind bind = await(client.bind(expectedPeer));
+        try {
+            assertThat(bind.firstReply().isSuccess()).isTrue();
+            InetSocketAddress listen = bind.listenAddress();
+            assertThat(listen.getAddress()).isEqualTo(Loopback.IPV4);
+            assertThat(listen.getPort()).isPositive();
+            assertThat(bind.incoming().isDone()).as("no peer yet").isFalse();
+            try (Socket peer = new Socket()) {
+                peer.connect(listen, 5000);
+                peer.setSoTimeout(20_000);
+                SocksBind.Incoming incoming = await(bind.incoming());
+                assertThat(incoming.reply().isSuccess()).isTrue();
+                assertThat(incoming.peerAddress()).isEqualTo(peer.getLocalSocketAddress());
+                assertThat(incoming.channel()).isSameAs(bind.channel());
+                exchangeWithPeer(incoming.channel(), peer, length);
+            }
+        } finally {
+            bind.close();
         }
     }
 }
