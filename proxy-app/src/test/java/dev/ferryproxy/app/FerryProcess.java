@@ -174,7 +174,10 @@ final class FerryProcess implements AutoCloseable {
         long deadline = System.nanoTime() + WAIT.toNanos();
         synchronized (lines) {
             while (true) {
-                for (String line : lines.subList(Math.min(fromLine, lines.size()), lines.size())) {
+                // A snapshot: the reader thread appends without this lock, and a CopyOnWriteArrayList's
+                // subList fails when the list changes under it.
+                List<String> seen = List.copyOf(lines);
+                for (String line : seen.subList(Math.min(fromLine, seen.size()), seen.size())) {
                     Matcher m = pattern.matcher(line);
                     if (m.find()) {
                         return m;
