@@ -46,6 +46,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -274,14 +275,22 @@ public final class ProxyServer implements AutoCloseable {
         Duration listenersClose = delay.compareTo(deadline) <= 0 ? delay : deadline;
         log.info("draining: ready=false; listeners close in {}", seconds(listenersClose));
         EventLoop loop = acceptors.next();
-        loop.schedule(() -> listenerChannels.close().addListener(closed -> {
+        // Set on loop when the deadline fires; from then on only the deadline completes done.
+        AtomicBoolean deadlinePassed = new AtomicBoolean();
+        loop.schedule(() -> listenerChannels.close().addListener(closed -> loop.execute(() -> {
+            // This notice comes through Netty's global executor, which a loaded machine can run
+            // after the deadline: back on loop, the deadline's flag says whether it still counts.
+            if (deadlinePassed.get()) {
+                return;
+            }
             log.info("listeners closed; {} connection(s) open", clientChannels.size());
-            watchUntilEmpty(loop, done);
-        }), listenersClose.toNanos(), TimeUnit.NANOSECONDS);
+            watchUntilEmpty(loop, done, deadlinePassed);
+        })), listenersClose.toNanos(), TimeUnit.NANOSECONDS);
         ScheduledFuture<?> deadlineTimer = loop.schedule(() -> {
             if (done.isDone()) {
                 return;
             }
+            deadlinePassed.set(true);
             int open = clientChannels.size();
             log.info("drain deadline passed: closing {} connection(s)", open);
             listenerChannels.close();
@@ -294,19 +303,20 @@ public final class ProxyServer implements AutoCloseable {
     /**
      * Completes {@code done} once no client is open. Polls (every 50 ms) rather than counting
      * close events: a client accepted just before the listeners closed may join the group after
-     * any snapshot taken here.
+     * any snapshot taken here. Runs on {@code loop}, as the deadline does, so the two cannot both
+     * complete {@code done}.
      */
-    private void watchUntilEmpty(EventLoop loop, CompletableFuture<Integer> done) {
-        if (done.isDone()) {
+    private void watchUntilEmpty(EventLoop loop, CompletableFuture<Integer> done, AtomicBoolean deadlinePassed) {
+        if (done.isDone() || deadlinePassed.get()) {
+            // The deadline's close completes done, with the count it closed, when the closes end.
             return;
         }
         if (clientChannels.isEmpty()) {
-            // The deadline runs on this same event loop, so nothing completes done in between.
             log.info("drained");
             done.complete(0);
             return;
         }
-        loop.schedule(() -> watchUntilEmpty(loop, done), 50, TimeUnit.MILLISECONDS);
+        loop.schedule(() -> watchUntilEmpty(loop, done, deadlinePassed), 50, TimeUnit.MILLISECONDS);
     }
 
     /** Closes every client, noting in each one's access-log record that the server ended it. */

@@ -10,6 +10,7 @@ import dev.ferryproxy.testing.LogCapture;
 import dev.ferryproxy.testing.Loopback;
 import dev.ferryproxy.testing.RawSocksClient;
 import dev.ferryproxy.testing.RunningProxy;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code ProxyServer.drain}: not ready at once, listeners closed after the delay (connecting is
@@ -91,6 +93,39 @@ class DrainEndToEndTest {
             assertThat(proxy.server().openConnections()).isZero();
             assertThat(log.messages()).contains("drain deadline passed: closing 2 connection(s)");
             assertThat(proxy.server().drain(Duration.ZERO, Duration.ZERO).toCompletableFuture()).isSameAs(drained);
+        }
+    }
+
+    /**
+     * The notice that the listeners closed comes on Netty's global executor, which a loaded
+     * machine may run late: here it is held until the deadline has closed both connections. The
+     * late notice must not report a drain that ended by itself (0) when the deadline ended it (2).
+     */
+    @Test
+    void aLateListenersClosedNoticeDoesNotHideTheConnectionsTheDeadlineClosed() throws Exception {
+        AtomicBoolean release = new AtomicBoolean();
+        try (RawSocksClient tunnel = RawSocksClient.socks5Tunnel(proxy.address(), echo.address());
+                RawSocksClient handshaking = RawSocksClient.connect(proxy.address())) {
+            handshaking.greetNoAuth();
+            // Spins rather than parks: BlockHound rightly fails a parked thread on Netty's executors.
+            GlobalEventExecutor.INSTANCE.execute(() -> spinUntil(release, Duration.ofSeconds(20)));
+            CompletableFuture<Integer> drained = proxy.server()
+                    .drain(Duration.ZERO, Duration.ofMillis(200)).toCompletableFuture();
+            log.awaitMessage("the deadline", m -> m.startsWith("drain deadline passed"), Duration.ofSeconds(10));
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.server().openConnections() == 0);
+            release.set(true);
+            assertThat(drained.get(10, TimeUnit.SECONDS))
+                    .as("connections closed at the deadline; server log: %s", log.messages()).isEqualTo(2);
+            assertThat(log.messages()).doesNotContain("drained");
+        } finally {
+            release.set(true);
+        }
+    }
+
+    private static void spinUntil(AtomicBoolean flag, Duration atMost) {
+        long end = System.nanoTime() + atMost.toNanos();
+        while (!flag.get() && System.nanoTime() < end) {
+            // BlockHound counts even Thread.onSpinWait as blocking, so the loop is bare.
         }
     }
 
