@@ -217,7 +217,7 @@ class MetricsIT {
     }
 
     /** A SOCKS5 CONNECT without authentication to an IPv4 address; checks the reply code is {@code expectedRep}. */
-    private static Socket socks5Connect(int proxyPort, byte[] address, int port, int expectedRep) throws IOException {
+    static Socket socks5Connect(int proxyPort, byte[] address, int port, int expectedRep) throws IOException {
         Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxyPort);
         try {
             socket.setSoTimeout(20_000);
