@@ -155,9 +155,12 @@ public final class BindCommandHandler extends ChannelInboundHandlerAdapter {
         InetSocketAddress bound = (InetSocketAddress) listener.localAddress();
         InetSocketAddress announced = service.advertisedAddress() != null
                 ? new InetSocketAddress(service.advertisedAddress(), bound.getPort()) : bound;
-        log.debug("{}: listening on {} (announced as {}) for {}, up to {}", command.describe(),
-                NetUtil.toSocketAddressString(bound), NetUtil.toSocketAddressString(announced), expected,
-                service.settings().acceptTimeout());
+        // The arguments build Strings: only when the line is logged.
+        if (log.isDebugEnabled()) {
+            log.debug("{}: listening on {} (announced as {}) for {}, up to {}", command.describe(),
+                    NetUtil.toSocketAddressString(bound), NetUtil.toSocketAddressString(announced), expected,
+                    service.settings().acceptTimeout());
+        }
         acceptTimer = ctx.executor().schedule(this::acceptTimedOut,
                 service.settings().acceptTimeout().toNanos(), TimeUnit.NANOSECONDS);
         ctx.writeAndFlush(replies.success(announced)).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
@@ -196,7 +199,9 @@ public final class BindCommandHandler extends ChannelInboundHandlerAdapter {
             }
         }
         peer = arrived;
-        log.debug("{}: {} connected", command.describe(), describe(from));
+        if (log.isDebugEnabled()) {
+            log.debug("{}: {} connected", command.describe(), describe(from));
+        }
         ctx.writeAndFlush(replies.success(from)).addListener(written -> {
             if (written.isSuccess()) {
                 TunnelStart.afterSuccessReply(ctx.channel(), arrived);

@@ -23,7 +23,12 @@ public final class SocksAddress {
     public static final int MAX_PORT = 0xFFFF;
 
     private final SocksAddressType type;
-    private final String host;
+    /**
+     * The domain name; for an IP address its text, made on first use (decoding a request, or
+     * building a reply, needs only the address). A racy first use is harmless: every thread makes
+     * the same immutable String.
+     */
+    private String host;
     private final int port;
     /** The parsed address for IPV4 and IPV6, {@code null} for DOMAIN. */
     private final InetAddress address;
@@ -78,7 +83,7 @@ public final class SocksAddress {
             return domain(socketAddress.getHostString(), socketAddress.getPort());
         }
         if (inet instanceof Inet4Address) {
-            return new SocksAddress(SocksAddressType.IPV4, inet.getHostAddress(), socketAddress.getPort(), inet);
+            return new SocksAddress(SocksAddressType.IPV4, null, socketAddress.getPort(), inet);
         }
         return fromAddressBytes(SocksAddressType.IPV6, inet.getAddress(), socketAddress.getPort());
     }
@@ -91,8 +96,8 @@ public final class SocksAddress {
     private static SocksAddress fromAddressBytes(SocksAddressType type, byte[] bytes, int port) {
         InetAddress inet;
         try {
-            // getByAddress never touches DNS; it only wraps the bytes.
-            inet = InetAddress.getByAddress(bytes.clone());
+            // getByAddress never touches DNS, and copies the bytes: the caller's array is not kept.
+            inet = InetAddress.getByAddress(bytes);
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException(e);
         }
@@ -100,12 +105,12 @@ public final class SocksAddress {
             // The JDK turns ::ffff:a.b.c.d into an IPv4 address; the wire said IPv6, keep it IPv6 and exact.
             inet = ipv6Exact(bytes);
         }
-        return new SocksAddress(type, NetUtil.toAddressString(inet), port, inet);
+        return new SocksAddress(type, null, port, inet);
     }
 
     private static Inet6Address ipv6Exact(byte[] bytes) {
         try {
-            return Inet6Address.getByAddress(null, bytes.clone(), -1);
+            return Inet6Address.getByAddress(null, bytes, -1);
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException(e);
         }
@@ -124,7 +129,12 @@ public final class SocksAddress {
 
     /** The textual IP address, or the domain name as sent. */
     public String host() {
-        return host;
+        String text = host;
+        if (text == null) {
+            text = NetUtil.toAddressString(address);
+            host = text;
+        }
+        return text;
     }
 
     public int port() {
@@ -146,7 +156,7 @@ public final class SocksAddress {
     /** The host for logs: control chars and non-ASCII bytes of a domain name escaped as \xNN. */
     public String printableHost() {
         if (!isDomain()) {
-            return host;
+            return host();
         }
         StringBuilder sb = null;
         for (int i = 0; i < host.length(); i++) {
@@ -176,19 +186,19 @@ public final class SocksAddress {
             return false;
         }
         SocksAddress that = (SocksAddress) o;
-        return port == that.port && type == that.type && host.equals(that.host);
+        return port == that.port && type == that.type && host().equals(that.host());
     }
 
     @Override
     public int hashCode() {
-        return (type.hashCode() * 31 + host.hashCode()) * 31 + port;
+        return (type.hashCode() * 31 + host().hashCode()) * 31 + port;
     }
 
     /** {@code host:port}, with IPv6 in brackets; domain names escaped as by {@link #printableHost()}. */
     @Override
     public String toString() {
         return type == SocksAddressType.IPV6
-                ? "[" + host + "]:" + port
+                ? "[" + host() + "]:" + port
                 : printableHost() + ":" + port;
     }
 }

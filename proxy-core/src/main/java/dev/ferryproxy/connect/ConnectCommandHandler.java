@@ -152,7 +152,10 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void dialVia(ChannelHandlerContext ctx, Upstream upstream, SocksTarget target) {
-        log.debug("{} goes through upstream {}", command.describe(), upstream);
+        // describe() builds a String: only when the line is logged.
+        if (log.isDebugEnabled()) {
+            log.debug("{} goes through upstream {}", command.describe(), upstream);
+        }
         long connectStart = System.nanoTime();
         Future<Channel> connecting = upstreamConnector.connect(upstream, target, ctx.channel().eventLoop());
         pending = connecting;
@@ -197,7 +200,9 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(replies.failure(outcome)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        log.debug("{} failed ({}): {}", command.describe(), outcome, cause.toString());
+        if (log.isDebugEnabled()) {
+            log.debug("{} failed ({}): {}", command.describe(), outcome, cause.toString());
+        }
         ctx.writeAndFlush(replies.failure(outcome)).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -219,7 +224,9 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("client failed during {}: {}", command.describe(), cause.toString());
+        if (log.isDebugEnabled()) {
+            log.debug("client failed during {}: {}", command.describe(), cause.toString());
+        }
         ctx.close();
     }
 }

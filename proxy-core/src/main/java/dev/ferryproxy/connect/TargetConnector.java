@@ -23,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Opens the outbound connection of a CONNECT: resolves names without blocking, and tries every
@@ -36,6 +37,12 @@ import java.util.List;
 public final class TargetConnector {
     private final NameResolver resolver;
     private final Bootstrap template;
+    /**
+     * The template bound to each event loop, made on its first connect and reused: a Bootstrap does
+     * not change when it connects, and cloning one per CONNECT copied its option and attribute maps.
+     * There are only as many entries as the server has event loops.
+     */
+    private final ConcurrentHashMap<EventLoop, Bootstrap> perLoop = new ConcurrentHashMap<>();
 
     public TargetConnector(Class<? extends SocketChannel> socketChannelType, NameResolver resolver,
             Duration connectTimeout, WriteBufferWaterMark waterMark) {
@@ -67,8 +74,13 @@ public final class TargetConnector {
      */
     public Future<Channel> connect(List<InetAddress> addresses, int port, EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();
-        new Attempts(template.clone(loop), port, promise).start(addresses);
+        new Attempts(bootstrapFor(loop), port, promise).start(addresses);
         return promise;
+    }
+
+    private Bootstrap bootstrapFor(EventLoop loop) {
+        Bootstrap bootstrap = perLoop.get(loop);
+        return bootstrap != null ? bootstrap : perLoop.computeIfAbsent(loop, template::clone);
     }
 
     /** One CONNECT's walk through its resolved addresses. */

@@ -17,6 +17,7 @@ import dev.ferryproxy.policy.Command;
 import dev.ferryproxy.policy.Decision;
 import dev.ferryproxy.policy.Rule;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -34,7 +35,11 @@ import java.util.Optional;
  * unless the rule that decides it allows it and names SOCKS version 4 explicitly: an operator
  * must open SOCKS4 on purpose, for the clients the rule names. The USERID counts as the user
  * for rules.
+ *
+ * <p>It keeps no state of its own (it reads the policy once per request), so one instance serves
+ * every SOCKS4 connection of a server.
  */
+@Sharable
 public final class Socks4HandshakeHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(Socks4HandshakeHandler.class);
 

@@ -28,9 +28,12 @@ public final class SocksVersionDetector extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(SocksVersionDetector.class);
 
     private final ProxyServices services;
+    /** Stateless, so shared; SOCKS5's handler holds its connection's policy and is made per connection. */
+    private final Socks4HandshakeHandler socks4Handshake;
 
     public SocksVersionDetector(ProxyServices services) {
         this.services = services;
+        this.socks4Handshake = new Socks4HandshakeHandler(services);
     }
 
     @Override
@@ -60,7 +63,7 @@ public final class SocksVersionDetector extends ChannelInboundHandlerAdapter {
         } else {
             pipeline.addAfter(ctx.name(), PipelineNames.DECODER, new Socks4ServerDecoder());
             pipeline.addAfter(PipelineNames.DECODER, PipelineNames.ENCODER, Socks4ServerEncoder.INSTANCE);
-            pipeline.addAfter(PipelineNames.ENCODER, PipelineNames.HANDSHAKE, new Socks4HandshakeHandler(services));
+            pipeline.addAfter(PipelineNames.ENCODER, PipelineNames.HANDSHAKE, socks4Handshake);
         }
         pipeline.remove(this);
         ctx.fireChannelRead(first);

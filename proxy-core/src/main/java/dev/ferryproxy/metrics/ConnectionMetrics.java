@@ -39,7 +39,7 @@ public final class ConnectionMetrics {
     public static void attach(Channel channel, ProxyMetrics metrics) {
         ProxyMetrics.ListenerMeters listener = metrics.listener((InetSocketAddress) channel.parent().localAddress());
         listener.opened();
-        channel.closeFuture().addListener(closed -> listener.closed());
+        channel.closeFuture().addListener(listener.onClose());
         channel.attr(KEY).set(new ConnectionMetrics(metrics, System.nanoTime()));
     }
 
@@ -90,7 +90,7 @@ public final class ConnectionMetrics {
     /** Counts a tunnel as active until the client's channel closes. */
     public void tunnelOpened(Channel client) {
         metrics.tunnels().incrementAndGet();
-        client.closeFuture().addListener(closed -> metrics.tunnels().decrementAndGet());
+        client.closeFuture().addListener(metrics.tunnelClosed());
     }
 
     /** What the relay adds the bytes read from the client to. */

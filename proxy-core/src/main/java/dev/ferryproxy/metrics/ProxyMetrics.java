@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.util.NetUtil;
 
 import java.net.InetSocketAddress;
@@ -39,6 +40,7 @@ public final class ProxyMetrics {
 
     private final MeterRegistry registry;
     private final AtomicLong tunnels = new AtomicLong();
+    private final ChannelFutureListener tunnelClosed = closed -> tunnels.decrementAndGet();
     private final boolean perUserTags;
     private final int maxTaggedUsers;
     /** Without per-user tags, every connection's; with them, those without a login's. */
@@ -55,7 +57,8 @@ public final class ProxyMetrics {
     private final Timer connectFailed;
     private final Timer dnsOk;
     private final Timer dnsFailed;
-    private final ConcurrentHashMap<String, ListenerMeters> listeners = new ConcurrentHashMap<>();
+    /** By the listener's bound address, as its channel reports it: the lookup per accept builds no String. */
+    private final ConcurrentHashMap<InetSocketAddress, ListenerMeters> listeners = new ConcurrentHashMap<>();
 
     private ProxyMetrics(MeterRegistry registry, MetricsSettings settings) {
         this.registry = registry;
@@ -149,7 +152,12 @@ public final class ProxyMetrics {
 
     /** The meters of one bound listener, registered on first use. */
     public ListenerMeters listener(InetSocketAddress bound) {
-        return listeners.computeIfAbsent(NetUtil.toSocketAddressString(bound), name -> new ListenerMeters(registry, name));
+        ListenerMeters meters = listeners.get(bound);
+        if (meters == null) {
+            meters = listeners.computeIfAbsent(bound,
+                    address -> new ListenerMeters(registry, NetUtil.toSocketAddressString(address)));
+        }
+        return meters;
     }
 
     void handshake(UserMeters user, Command command, HandshakeOutcome outcome, long acceptedNanos) {
@@ -184,6 +192,11 @@ public final class ProxyMetrics {
         return tunnels;
     }
 
+    /** Counts a tunnel as ended when its client's channel closes; one listener for all tunnels. */
+    ChannelFutureListener tunnelClosed() {
+        return tunnelClosed;
+    }
+
     /**
      * The meters that may carry a {@code user} tag: handshakes by command and outcome (all
      * combinations registered at once, at 0) and the bytes relayed each way.
@@ -215,6 +228,8 @@ public final class ProxyMetrics {
     public static final class ListenerMeters {
         private final Counter accepted;
         private final AtomicLong active = new AtomicLong();
+        /** Added to each client's close future: one listener for the listener's lifetime, not one per connection. */
+        private final ChannelFutureListener onClose = closed -> closed();
 
         ListenerMeters(MeterRegistry registry, String listener) {
             accepted = Counter.builder("ferry.connections.accepted")
@@ -231,6 +246,10 @@ public final class ProxyMetrics {
 
         void closed() {
             active.decrementAndGet();
+        }
+
+        ChannelFutureListener onClose() {
+            return onClose;
         }
     }
 }

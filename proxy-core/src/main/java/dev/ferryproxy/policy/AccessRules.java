@@ -14,10 +14,19 @@ public final class AccessRules {
     public static final String DEFAULT_EVERYTHING_ELSE = "default: any other destination";
 
     private final List<Rule> rules;
+    /**
+     * Each rule's decision, made once: a decision is immutable and its reason names the rule, so
+     * building it (and its reason string) per request would only make garbage.
+     */
+    private final Decision[] decisions;
 
     /** The rules, in the order they are tried. */
     public AccessRules(List<Rule> rules) {
         this.rules = List.copyOf(Objects.requireNonNull(rules, "rules"));
+        this.decisions = new Decision[this.rules.size()];
+        for (int i = 0; i < decisions.length; i++) {
+            decisions[i] = Decision.byRule(this.rules.get(i));
+        }
     }
 
     /** The rules, in the order they are tried (unmodifiable). */
@@ -38,9 +47,11 @@ public final class AccessRules {
      */
     public Decision evaluate(AccessRequest request) {
         Objects.requireNonNull(request, "request");
-        for (Rule rule : rules) {
-            if (rule.matches(request)) {
-                return Decision.byRule(rule);
+        byte[] client = request.client().getAddress();
+        byte[] destination = Rule.bytesOf(request.destinationAddress());
+        for (int i = 0; i < decisions.length; i++) {
+            if (rules.get(i).matches(request, client, destination)) {
+                return decisions[i];
             }
         }
         return Decision.noRuleMatched();
@@ -58,15 +69,17 @@ public final class AccessRules {
         if (request.destinationAddress() != null) {
             return Optional.of(evaluate(request));
         }
-        for (Rule rule : rules) {
-            if (!rule.matchesKnownFields(request)) {
+        byte[] client = request.client().getAddress();
+        for (int i = 0; i < decisions.length; i++) {
+            Rule rule = rules.get(i);
+            if (!rule.matchesKnownFields(request, client)) {
                 continue;
             }
             if (rule.needsDestinationAddress()) {
                 // whether this rule or a later one decides depends on the address the name resolves to
                 return Optional.empty();
             }
-            return Optional.of(Decision.byRule(rule));
+            return Optional.of(decisions[i]);
         }
         return Optional.of(Decision.noRuleMatched());
     }

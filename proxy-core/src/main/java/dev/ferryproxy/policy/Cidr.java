@@ -134,20 +134,35 @@ public final class Cidr {
         return bytes[10] == (byte) 0xFF && bytes[11] == (byte) 0xFF;
     }
 
-    /** The address's bytes, with an IPv4-mapped IPv6 address reduced to its IPv4 bytes. */
-    private static byte[] unmapped(byte[] bytes) {
-        return bytes.length == IpText.IPV6_BYTES && isMapped(bytes)
-                ? Arrays.copyOfRange(bytes, MAPPED_PREFIX_BYTES, IpText.IPV6_BYTES)
-                : bytes;
-    }
-
     /** Whether {@code address} is in this network (an IPv4-mapped address counts as its IPv4 address). */
     public boolean contains(InetAddress address) {
-        byte[] candidate = unmapped(address.getAddress());
-        if (candidate.length != network.length) {
-            return false;
+        return contains(address.getAddress());
+    }
+
+    /** {@link #contains(InetAddress)} for an address's bytes (4 or 16), which are only read. */
+    boolean contains(byte[] candidate) {
+        // An IPv4-mapped candidate is compared as the IPv4 address it carries: its bytes from 12 on.
+        int offset = candidate.length == IpText.IPV6_BYTES && isMapped(candidate) ? MAPPED_PREFIX_BYTES : 0;
+        return candidate.length - offset == network.length && prefixMatches(candidate, offset);
+    }
+
+    /**
+     * Whether the first prefixLength bits of {@code candidate} from {@code offset} are the network's;
+     * compared in place, since this runs for each network of each rule a request is checked against.
+     */
+    private boolean prefixMatches(byte[] candidate, int offset) {
+        int wholeBytes = prefixLength / 8;
+        for (int i = 0; i < wholeBytes; i++) {
+            if (candidate[offset + i] != network[i]) {
+                return false;
+            }
         }
-        return Arrays.equals(masked(candidate, prefixLength), network);
+        int partialBits = prefixLength % 8;
+        if (partialBits == 0) {
+            return true;
+        }
+        int mask = (0xFF00 >>> partialBits) & 0xFF;
+        return (candidate[offset + wholeBytes] & mask) == (network[wholeBytes] & 0xFF);
     }
 
     /** The number of leading bits that are fixed: 0-32 for IPv4, 0-128 for IPv6. */

@@ -12,6 +12,7 @@ import java.util.Objects;
  */
 public record Decision(Action action, Rule rule, String reason) {
     private static final String NO_RULE_MATCHED = "no rule matched";
+    private static final Decision NONE_MATCHED = new Decision(Action.DENY, null, NO_RULE_MATCHED);
 
     /** Checks that a decision without a rule is a denial and one with a rule carries the rule's action. */
     public Decision {
@@ -33,7 +34,7 @@ public record Decision(Action action, Rule rule, String reason) {
 
     /** The denial when no rule matched. */
     public static Decision noRuleMatched() {
-        return new Decision(Action.DENY, null, NO_RULE_MATCHED);
+        return NONE_MATCHED;
     }
 
     /** Whether the request may go ahead. */

@@ -9,7 +9,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.Predicate;
 
 /**
  * One rule: an action and conditions; an empty condition list matches anything; all non-empty
@@ -96,18 +95,31 @@ public record Rule(String name, Action action, List<Cidr> clients, Set<String> u
 
     /** Whether every condition holds; destinationNetworks fail while the destination address is unknown. */
     public boolean matches(AccessRequest request) {
-        return matchesKnownFields(request) && matchesDestinationAddress(request.destinationAddress());
+        return matches(request, request.client().getAddress(), bytesOf(request.destinationAddress()));
+    }
+
+    /**
+     * {@link #matches(AccessRequest)} with the client's and the destination's address bytes
+     * ({@code null} while unknown) taken once per request by the caller: InetAddress hands out a
+     * new copy each time, and a request meets every network of every rule.
+     */
+    boolean matches(AccessRequest request, byte[] client, byte[] destination) {
+        return matchesKnownFields(request, client) && matchesDestinationAddress(destination);
+    }
+
+    /** The address's bytes, or {@code null} for none. */
+    static byte[] bytesOf(InetAddress address) {
+        return address == null ? null : address.getAddress();
     }
 
     /** Whether every condition except destinationNetworks holds: all that can be said before resolving. */
-    boolean matchesKnownFields(AccessRequest request) {
-        return (clients.isEmpty() || anyContains(clients, request.client()))
+    boolean matchesKnownFields(AccessRequest request, byte[] client) {
+        return (clients.isEmpty() || anyContains(clients, client))
                 && (users.isEmpty() || matchesUser(request))
                 && (socksVersions.isEmpty() || socksVersions.contains(request.socksVersion()))
                 && (commands.isEmpty() || commands.contains(request.command()))
-                && (destinationNames.isEmpty() || (request.destinationName() != null
-                        && any(destinationNames, pattern -> pattern.matches(request.destinationName()))))
-                && (destinationPorts.isEmpty() || any(destinationPorts, range -> range.contains(request.destinationPort())));
+                && (destinationNames.isEmpty() || anyMatches(destinationNames, request.destinationName()))
+                && (destinationPorts.isEmpty() || anyContains(destinationPorts, request.destinationPort()));
     }
 
     private boolean matchesUser(AccessRequest request) {
@@ -118,17 +130,35 @@ public record Rule(String name, Action action, List<Cidr> clients, Set<String> u
         return request.socksVersion() == 5 || socksVersions.contains(4);
     }
 
-    private boolean matchesDestinationAddress(InetAddress address) {
+    private boolean matchesDestinationAddress(byte[] address) {
         return destinationNetworks.isEmpty() || (address != null && anyContains(destinationNetworks, address));
     }
 
-    private static boolean anyContains(List<Cidr> networks, InetAddress address) {
-        return any(networks, network -> network.contains(address));
+    // Plain loops rather than a lambda over the request: this runs for every rule of every request.
+    private static boolean anyContains(List<Cidr> networks, byte[] address) {
+        for (int i = 0; i < networks.size(); i++) {
+            if (networks.get(i).contains(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private static <T> boolean any(List<T> values, Predicate<T> test) {
-        for (T value : values) {
-            if (test.test(value)) {
+    private static boolean anyMatches(List<DomainPattern> patterns, String name) {
+        if (name == null) {
+            return false;
+        }
+        for (int i = 0; i < patterns.size(); i++) {
+            if (patterns.get(i).matches(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean anyContains(List<PortRange> ranges, int port) {
+        for (int i = 0; i < ranges.size(); i++) {
+            if (ranges.get(i).contains(port)) {
                 return true;
             }
         }

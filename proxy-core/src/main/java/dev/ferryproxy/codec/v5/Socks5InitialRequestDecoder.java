@@ -4,7 +4,6 @@ import dev.ferryproxy.codec.SocksFrameDecoder;
 import dev.ferryproxy.codec.SocksProtocolException;
 import io.netty.buffer.ByteBuf;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -32,11 +31,12 @@ public final class Socks5InitialRequestDecoder extends SocksFrameDecoder {
         if (readable < 2 + methodCount) {
             return null;
         }
-        List<Socks5AuthMethod> methods = new ArrayList<>(methodCount);
+        Socks5AuthMethod[] methods = new Socks5AuthMethod[methodCount];
         for (int i = 0; i < methodCount; i++) {
-            methods.add(Socks5AuthMethod.valueOf(in.getByte(start + 2 + i)));
+            methods[i] = Socks5AuthMethod.valueOf(in.getByte(start + 2 + i));
         }
         in.skipBytes(2 + methodCount);
-        return new Socks5InitialRequest(methods);
+        // An immutable list, which the record's List.copyOf keeps as it is instead of copying again.
+        return new Socks5InitialRequest(List.of(methods));
     }
 }

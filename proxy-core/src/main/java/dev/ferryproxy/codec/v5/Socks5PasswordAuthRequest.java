@@ -14,8 +14,19 @@ public final class Socks5PasswordAuthRequest {
     private final byte[] password;
 
     public Socks5PasswordAuthRequest(byte[] username, byte[] password) {
-        this.username = checkField("username", username).clone();
-        this.password = checkField("password", password).clone();
+        this(username, password, true);
+    }
+
+    private Socks5PasswordAuthRequest(byte[] username, byte[] password, boolean copy) {
+        checkField("username", username);
+        checkField("password", password);
+        this.username = copy ? username.clone() : username;
+        this.password = copy ? password.clone() : password;
+    }
+
+    /** For the decoder: takes over arrays that nobody else holds, without the defensive copies. */
+    static Socks5PasswordAuthRequest ofOwned(byte[] username, byte[] password) {
+        return new Socks5PasswordAuthRequest(username, password, false);
     }
 
     private static byte[] checkField(String name, byte[] value) {

@@ -40,7 +40,7 @@ public final class Socks5PasswordAuthRequestDecoder extends SocksFrameDecoder {
         in.getBytes(start + 2, username);
         in.getBytes(passwordLengthIndex + 1, password);
         in.skipBytes(frameLength);
-        return new Socks5PasswordAuthRequest(username, password);
+        return Socks5PasswordAuthRequest.ofOwned(username, password);
     }
 
     private static SocksProtocolException failure(String reason) {
