@@ -87,7 +87,21 @@ final class TunnelBatch {
                 finish(e);
                 return;
             }
+            // A tunnel that opened but never becomes ready (a server that stops relaying) fails
+            // after the timeout, instead of holding the whole batch to its deadline.
+            io.netty.util.concurrent.ScheduledFuture<?> stuck = channel.eventLoop().schedule(() -> {
+                if (!prepared.isDone()) {
+                    prepared.cancel(false);
+                    channel.close();
+                }
+            }, context.options().timeout.toMillis(), TimeUnit.MILLISECONDS);
             prepared.addListener(p -> {
+                stuck.cancel(false);
+                if (p.isCancelled()) {
+                    channel.close();
+                    finish(new TimeoutException("tunnel opened but not ready within " + context.options().timeout));
+                    return;
+                }
                 if (p.isSuccess()) {
                     ready.add(channel);
                     finish(null);

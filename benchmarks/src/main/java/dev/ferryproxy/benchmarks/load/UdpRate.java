@@ -29,8 +29,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * UDP datagrams per second through an association (SOCKS5 UDP ASSOCIATE, with the client
  * library) or straight to the UDP echo target: each association keeps a window of datagrams in
- * flight and sends one more for each echo that comes back. A window that sees no echo for a
- * while counts the rest as lost and starts again, so loss slows the run but never stalls it.
+ * flight and sends one more for each echo that comes back. A window that sees no echo for
+ * {@code --loss-timeout} counts the rest as timed out and starts again, so loss (or a server's
+ * pause) slows the run but never stalls it; an echo that comes later still counts as echoed.
  */
 @Command(name = "udp-rate", mixinStandardHelpOptions = true,
         description = "Echoed UDP datagrams per second through UDP ASSOCIATE (or direct).")
@@ -99,7 +100,7 @@ final class UdpRate extends Workload {
                         .figure("datagrams_measured", measured, "count")
                         .figure("sent_total", sent.sum(), "count")
                         .figure("echoed_total", echoed.sum(), "count")
-                        .figure("lost_total", lost.sum(), "count");
+                        .figure("timed_out_total", lost.sum(), "count");
             }
         } finally {
             for (Flow flow : flows) {
