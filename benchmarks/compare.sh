@@ -172,9 +172,13 @@ run_load() {
         proxy=(--proxy "socks5://127.0.0.1:${SERVER_PORT[$server]}" --server-pid "${SERVER_PID[$server]}")
     fi
     log "$workload: $server"
-    if ! taskset -c "$LOAD_CPU" java -cp "$BENCH_JAR" "$GENERATOR" "$mode" --targets "$TARGETS" \
+    # In the background and waited for, so that a signal reaches the trap (and the clean-up) at once.
+    taskset -c "$LOAD_CPU" java -cp "$BENCH_JAR" "$GENERATOR" "$mode" --targets "$TARGETS" \
         --label "$server" --output json --results "$RAW/$workload.jsonl" "${proxy[@]}" "$@" \
-        >>"$WORK/generator.out" 2>>"$WORK/generator.err"; then
+        >>"$WORK/generator.out" 2>>"$WORK/generator.err" &
+    local generator=$!
+    STARTED_PIDS+=("$generator")
+    if ! wait "$generator"; then
         log "$workload: $server FAILED (see below)"
         tail -n 5 "$WORK/generator.err" >&2 || true
     fi

@@ -1,5 +1,7 @@
 package dev.ferryproxy.benchmarks.load;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -7,7 +9,8 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * Sends back what it receives. It stops reading while its writes are queued (a client that does
- * not read cannot make it buffer without bound), and it half-closes when the client does.
+ * not read cannot make it buffer without bound), and it closes once the client has ended its
+ * stream and the last echo is out.
  */
 final class EchoTarget extends ChannelInboundHandlerAdapter {
     @Override
@@ -34,7 +37,11 @@ final class EchoTarget extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            Wire.shutdownOutputAfterWrites(ctx.channel());
+            // The client has sent all it will: once its echo is out, the connection is done. A
+            // half-close alone would leave the channel open after the client's close (Netty does
+            // not close a channel whose two directions have ended), and every cycle of
+            // connect-rate would leak a descriptor.
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
         ReferenceCountUtil.release(evt);
     }

@@ -76,8 +76,8 @@ final class SourceTarget extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ChannelInputShutdownEvent && !sending) {
-            ctx.close(); // the client ended before asking, or after the transfer
+        if (evt instanceof ChannelInputShutdownEvent) {
+            ctx.close(); // the client has gone: whatever is still to send has no reader
         }
         ReferenceCountUtil.release(evt);
     }

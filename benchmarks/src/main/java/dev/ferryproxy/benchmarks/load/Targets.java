@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -24,6 +25,7 @@ public final class Targets implements AutoCloseable {
     private final EventLoopGroup group;
     private final List<Channel> listeners = new ArrayList<>();
     private final TargetAddresses addresses;
+    private final AtomicInteger openConnections = new AtomicInteger();
 
     private Targets(Transport transport, int threads, InetAddress bind) throws InterruptedException {
         group = transport.newEventLoopGroup(threads);
@@ -58,12 +60,19 @@ public final class Targets implements AutoCloseable {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        openConnections.incrementAndGet();
+                        ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
                         ch.pipeline().addLast(handler.get());
                     }
                 });
         Channel listener = bootstrap.bind(new InetSocketAddress(bind, 0)).sync().channel();
         listeners.add(listener);
         return (InetSocketAddress) listener.localAddress();
+    }
+
+    /** TCP connections the targets hold open now: 0 once every client is gone, else they leak. */
+    public int openConnections() {
+        return openConnections.get();
     }
 
     /** Where they listen, as IP literals. */

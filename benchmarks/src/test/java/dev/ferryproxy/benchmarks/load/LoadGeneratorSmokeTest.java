@@ -204,6 +204,22 @@ class LoadGeneratorSmokeTest {
     }
 
     @Test
+    void targetsCloseEveryConnectionTheirClientsEnded() throws Exception {
+        // Targets in a process of their own (as compare.sh runs them) serve run after run: a
+        // connection left open per cycle would run them out of descriptors.
+        try (Targets targets = Targets.start(dev.ferryproxy.server.Transport.select(
+                dev.ferryproxy.server.TransportKind.AUTO), 1, InetAddress.getLoopbackAddress())) {
+            String spec = targets.addresses().toString();
+            run("connect-rate", "--targets", spec, "--proxy", proxy("socks5"), "--count", "30", "--duration", "20s");
+            run("throughput", "--targets", spec, "--proxy", proxy("socks5"), "--direction", "down", "--duration", "300ms");
+            run("throughput", "--targets", spec, "--direction", "up", "--bytes", "100000", "--duration", "20s");
+            run("request-response", "--targets", spec, "--count", "10", "--duration", "20s");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(targets.openConnections()).isZero());
+        }
+    }
+
+    @Test
     void targetAddressesReadBackWhatTargetsModePrints() {
         TargetAddresses parsed = TargetAddresses.parse("sink=127.0.0.1:1,source=127.0.0.1:2,echo=[::1]:3,udp-echo=127.0.0.1:4");
         assertThat(parsed.echo().getHostString()).isEqualTo("::1");
