@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Turns compare.sh's raw results into results.md, results.csv, chart.svg and warmup.svg.
+
+    python3 benchmarks/compare_report.py OUT_DIR
+
+OUT_DIR holds machine.txt (key=value facts) and raw/WORKLOAD.jsonl (one JSON result per line, as
+the load generator's --results writes them, labelled with the server). Standard library only.
+"""
+import json
+import statistics
+import sys
+from pathlib import Path
+
+SERVERS = ["direct", "ferry", "dante", "microsocks"]
+
+# workload: (title, headline figure, unit shown, scale from the figure's unit, higher is better)
+WORKLOADS = {
+    "throughput-up-1": ("Throughput, 1 stream, up", "gbit_per_s", "Gbit/s", 1, True),
+    "throughput-down-1": ("Throughput, 1 stream, down", "gbit_per_s", "Gbit/s", 1, True),
+    "throughput-up-8": ("Throughput, 8 streams, up", "gbit_per_s", "Gbit/s", 1, True),
+    "throughput-down-8": ("Throughput, 8 streams, down", "gbit_per_s", "Gbit/s", 1, True),
+    "connect-rate-16": ("Connect rate, 16 clients", "tunnels_per_s", "tunnels/s", 1, True),
+    "connect-rate-128": ("Connect rate, 128 clients", "tunnels_per_s", "tunnels/s", 1, True),
+    "request-response": ("Request/response, 64 B, 1 tunnel", "requests_per_s", "requests/s", 1, True),
+    "udp-rate": ("UDP echo, 64 B, window 32", "datagrams_per_s", "datagrams/s", 1, True),
+}
+LATENCIES = {
+    "connect-rate-16": ["handshake_p50_us", "handshake_p99_us", "handshake_p999_us", "cycle_p50_us",
+                        "cycle_p99_us", "cycle_p999_us"],
+    "connect-rate-128": ["handshake_p50_us", "handshake_p99_us", "handshake_p999_us", "cycle_p50_us",
+                         "cycle_p99_us", "cycle_p999_us"],
+    "request-response": ["rtt_p50_us", "rtt_p99_us", "rtt_p999_us"],
+}
+MEMORY = {
+    "idle-tunnels": [("rss_bytes_per_tunnel", "RSS per idle tunnel", "KiB", 1 / 1024),
+                     ("pss_bytes_per_tunnel", "PSS per idle tunnel", "KiB", 1 / 1024),
+                     ("tunnels_open", "tunnels held", "", 1)],
+    "slow-reader": [("rss_growth_bytes", "RSS growth, 16 tunnels not reading", "MiB", 1 / 1048576),
+                    ("rss_max_bytes", "RSS at most", "MiB", 1 / 1048576),
+                    ("bytes_read_after_resume", "bytes read after resuming", "MiB", 1 / 1048576)],
+}
+COLOURS = {"direct": "#888888", "ferry": "#1f77b4", "dante": "#ff7f0e", "microsocks": "#2ca02c"}
+
+
+def load(raw):
+    """{workload: [result, ...]} from raw/*.jsonl."""
+    results = {}
+    for path in sorted(raw.glob("*.jsonl")):
+        with path.open() as f:
+            results[path.stem] = [json.loads(line) for line in f if line.strip()]
+    return results
+
+
+def runs(results, workload, server, figure):
+    return [r["figures"][figure] for r in results.get(workload, [])
+            if r["label"] == server and r["figures"].get(figure) is not None]
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def fmt(value, digits=3):
+    if value is None:
+        return "–"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"
+
+
+def facts(out):
+    path = out / "machine.txt"
+    pairs = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            key, _, value = line.partition("=")
+            pairs[key] = value
+    return pairs
+
+
+def servers_in(results):
+    seen = {r["label"] for rs in results.values() for r in rs}
+    return [s for s in SERVERS if s in seen] + sorted(seen - set(SERVERS))
+
+
+def write_csv(out, results, servers):
+    lines = ["workload,server,figure,median,unit,ratio_to_direct,runs"]
+    for workload, rs in sorted(results.items()):
+        figures = sorted({name for r in rs for name in r["figures"]})
+        units = {name: r["units"].get(name, "") for r in rs for name in r["figures"]}
+        for server in servers:
+            for figure in figures:
+                values = runs(results, workload, server, figure)
+                if not values:
+                    continue
+                m = median(values)
+                direct = median(runs(results, workload, "direct", figure))
+                ratio = f"{m / direct:.4f}" if direct else ""
+                lines.append(f"{workload},{server},{figure},{m},{units[figure]},{ratio},"
+                             + ";".join(str(v) for v in values))
+    (out / "results.csv").write_text("\n".join(lines) + "\n")
+
+
+def write_markdown(out, results, servers, machine):
+    proxies = [s for s in servers if s != "direct"]
+    md = [f"# SOCKS servers side by side, {machine.get('date', '')[:10]}", ""]
+    if machine.get("quick") == "1":
+        md += ["**Quick mode: short runs, one repetition. These figures only show that the script works.**", ""]
+    md += ["Produced by `benchmarks/compare.sh` (see `benchmarks/README.md`). Each server ran pinned to CPU "
+           f"{machine.get('server_cpu', '0')}, the load generator and its targets to CPU {machine.get('load_cpu', '1')}. "
+           f"Servers took turns, interleaved, {machine.get('repeat', '?')} time(s); each figure is the median. "
+           f"Each run measured {machine.get('duration', '?')} after a {machine.get('run_warmup', '?')} warm-up of the "
+           f"generator; Ferry was warmed up for {machine.get('ferry_warmup', '?')} first. Ratios are to direct "
+           "loopback (generator straight to the targets) on the same cores.", ""]
+    md += ["## Machine", "", "| | |", "|---|---|"]
+    for key, label in [("date", "date (UTC)"), ("cpu", "CPU"), ("nproc", "cores (nproc)"), ("kernel", "kernel"),
+                       ("java", "Java"), ("java_runtime", "Java runtime"), ("ferry", "Ferry (git)"),
+                       ("dante", "Dante (dante-server)"), ("microsocks", "microsocks")]:
+        md.append(f"| {label} | {machine.get(key, '?')} |")
+    md.append("")
+
+    md += ["## Throughput and rates (median; ratio to direct)", "",
+           "| workload | unit | " + " | ".join(servers) + " |", "|---|---|" + "---|" * len(servers)]
+    for workload, (title, figure, unit, scale, _) in WORKLOADS.items():
+        if workload not in results:
+            continue
+        direct = median(runs(results, workload, "direct", figure))
+        cells = []
+        for server in servers:
+            m = median(runs(results, workload, server, figure))
+            if m is None:
+                cells.append("–")
+            elif server == "direct" or not direct:
+                cells.append(fmt(m * scale))
+            else:
+                cells.append(f"{fmt(m * scale)} ({m / direct:.2f}×)")
+        md.append(f"| {title} | {unit} | " + " | ".join(cells) + " |")
+    md.append("")
+
+    md += ["## Latency (median of the runs' percentiles, µs)", "",
+           "| workload | percentile | " + " | ".join(servers) + " |", "|---|---|" + "---|" * len(servers)]
+    for workload, figures in LATENCIES.items():
+        if workload not in results:
+            continue
+        for figure in figures:
+            cells = [fmt(median(runs(results, workload, s, figure))) for s in servers]
+            md.append(f"| {WORKLOADS[workload][0]} | {figure.replace('_us', '')} | " + " | ".join(cells) + " |")
+    md.append("")
+
+    md += ["## Memory (server process tree; fresh server per run)", "",
+           "| measure | unit | " + " | ".join(proxies) + " |", "|---|---|" + "---|" * len(proxies)]
+    for workload, figures in MEMORY.items():
+        if workload not in results:
+            continue
+        for figure, title, unit, scale in figures:
+            cells = []
+            for s in proxies:
+                m = median(runs(results, workload, s, figure))
+                cells.append("–" if m is None else fmt(m * scale))
+            md.append(f"| {title} | {unit} | " + " | ".join(cells) + " |")
+    md += ["", "Dante forks worker processes that share pages: their RSS adds shared pages more than once, "
+           "PSS shares them out. A server with backpressure keeps its RSS flat while clients do not read.", ""]
+
+    warm = [r for r in results.get("warmup", []) if r["label"] == "ferry"]
+    if warm:
+        md += ["## Ferry's warm-up (first run after start: 1 stream up, Gbit/s per second)", "",
+               "![warm-up](warmup.svg)", "", "| second | Gbit/s | |", "|---|---|---|"]
+        for s in warm[0]["samples"]:
+            md.append(f"| {s['t']} | {fmt(s['value'])} | {'warm-up' if s['warmup'] else 'measured'} |")
+        md.append("")
+    md += ["## Ratio to direct", "", "![ratio to direct](chart.svg)", ""]
+
+    failed = []
+    for workload in list(WORKLOADS) + list(MEMORY):
+        for server in servers:
+            expected = int(machine.get("repeat", "1") or 1)
+            if workload in results and results[workload] and any(r["label"] == server for r in results[workload]):
+                got = sum(1 for r in results[workload] if r["label"] == server)
+                if got < expected:
+                    failed.append(f"{workload}/{server}: {got} of {expected} runs")
+            errors = sum(r.get("errors", 0) for r in results.get(workload, []) if r["label"] == server)
+            if errors:
+                failed.append(f"{workload}/{server}: {errors} failed operation(s)")
+    if failed:
+        md += ["## Missing runs and errors", ""] + [f"- {f}" for f in failed] + [""]
+    md += ["Raw results: `raw/*.jsonl` (one JSON object per run); all medians and runs: `results.csv`.", ""]
+    (out / "results.md").write_text("\n".join(md))
+
+
+def svg_text(x, y, text, size=12, anchor="middle", extra=""):
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;")
+    return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" {extra}>{text}</text>'
+
+
+def write_chart(out, results, servers):
+    """Grouped bars: each workload's headline as a ratio to direct, one bar per proxy."""
+    proxies = [s for s in servers if s != "direct"]
+    groups = []
+    for workload, (title, figure, _, _, _) in WORKLOADS.items():
+        direct = median(runs(results, workload, "direct", figure))
+        if not direct:
+            continue
+        ratios = [(s, (median(runs(results, workload, s, figure)) or 0) / direct) for s in proxies]
+        groups.append((title, ratios))
+    width, height, left, bottom, top = 960, 460, 60, 130, 40
+    plot_w, plot_h = width - left - 20, height - bottom - top
+    top_ratio = max([1.2] + [r for _, rs in groups for _, r in rs]) * 1.1
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'font-family="sans-serif">', f'<rect width="{width}" height="{height}" fill="white"/>',
+             svg_text(width / 2, 22, "Ratio to direct loopback (higher is better; 1.0 = as fast as no proxy)", 15)]
+    y_of = lambda v: top + plot_h - v / top_ratio * plot_h  # noqa: E731
+    step = 0.25 if top_ratio <= 2 else 0.5
+    v = 0.0
+    while v <= top_ratio:
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y_of(v):.1f}" y2="{y_of(v):.1f}" '
+                     f'stroke="{"#333" if v == 1.0 else "#ddd"}"/>')
+        parts.append(svg_text(left - 6, y_of(v) + 4, f"{v:.2f}", 11, "end"))
+        v += step
+    if groups:
+        group_w = plot_w / len(groups)
+        bar_w = group_w * 0.8 / max(1, len(proxies))
+        for i, (title, ratios) in enumerate(groups):
+            x0 = left + i * group_w + group_w * 0.1
+            for j, (server, ratio) in enumerate(ratios):
+                x = x0 + j * bar_w
+                parts.append(f'<rect x="{x:.1f}" y="{y_of(ratio):.1f}" width="{bar_w - 2:.1f}" '
+                             f'height="{top + plot_h - y_of(ratio):.1f}" fill="{COLOURS.get(server, "#999")}">'
+                             f'<title>{server}: {ratio:.2f}</title></rect>')
+                if ratio > 0:
+                    parts.append(svg_text(x + bar_w / 2, y_of(ratio) - 3, f"{ratio:.2f}", 9))
+            cx = left + i * group_w + group_w / 2
+            parts.append(svg_text(cx, top + plot_h + 14, title, 11, "end",
+                                  f'transform="rotate(-30 {cx:.1f} {top + plot_h + 14:.1f})"'))
+    for j, server in enumerate(proxies):
+        x = left + 10 + j * 130
+        parts.append(f'<rect x="{x}" y="{height - 22}" width="12" height="12" fill="{COLOURS.get(server, "#999")}"/>')
+        parts.append(svg_text(x + 18, height - 12, server, 12, "start"))
+    parts.append("</svg>")
+    (out / "chart.svg").write_text("\n".join(parts) + "\n")
+
+
+def write_warmup(out, results):
+    """Ferry's per-second throughput from its first run: the JIT's warm-up curve."""
+    warm = [r for r in results.get("warmup", []) if r["label"] == "ferry"]
+    samples = warm[0]["samples"] if warm else []
+    width, height, left, bottom, top = 720, 320, 60, 50, 40
+    plot_w, plot_h = width - left - 20, height - bottom - top
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif">',
+             f'<rect width="{width}" height="{height}" fill="white"/>',
+             svg_text(width / 2, 22, "Ferry's first run after start: Gbit/s per second (1 stream up)", 15)]
+    if samples:
+        t_max = max(s["t"] for s in samples) or 1
+        v_max = max(s["value"] for s in samples) * 1.15 or 1
+        x_of = lambda t: left + t / t_max * plot_w  # noqa: E731
+        y_of = lambda v: top + plot_h - v / v_max * plot_h  # noqa: E731
+        parts.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="#333"/>')
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#333"/>')
+        for k in range(5):
+            v = v_max * k / 4
+            parts.append(svg_text(left - 6, y_of(v) + 4, f"{v:.1f}", 11, "end"))
+        for s in samples:
+            parts.append(svg_text(x_of(s["t"]), top + plot_h + 16, f"{s['t']:.0f}", 10))
+        points = " ".join(f"{x_of(s['t']):.1f},{y_of(s['value']):.1f}" for s in samples)
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{COLOURS["ferry"]}" stroke-width="2"/>')
+        for s in samples:
+            parts.append(f'<circle cx="{x_of(s["t"]):.1f}" cy="{y_of(s["value"]):.1f}" r="3" '
+                         f'fill="{COLOURS["ferry"] if not s["warmup"] else "white"}" stroke="{COLOURS["ferry"]}"/>')
+        parts.append(svg_text(left + plot_w / 2, height - 8, "seconds since the first byte (open: warm-up)", 11))
+    else:
+        parts.append(svg_text(width / 2, height / 2, "no warm-up run recorded", 13))
+    parts.append("</svg>")
+    (out / "warmup.svg").write_text("\n".join(parts) + "\n")
+
+
+def main():
+    out = Path(sys.argv[1])
+    results = load(out / "raw")
+    servers = servers_in(results)
+    machine = facts(out)
+    write_csv(out, results, servers)
+    write_markdown(out, results, servers, machine)
+    write_chart(out, results, servers)
+    write_warmup(out, results)
+
+
+if __name__ == "__main__":
+    main()
