@@ -199,7 +199,7 @@ public final class BindCommandHandler extends ChannelInboundHandlerAdapter {
         log.debug("{}: {} connected", command.describe(), describe(from));
         ctx.writeAndFlush(replies.success(from)).addListener(written -> {
             if (written.isSuccess()) {
-                TunnelStart.afterSuccessReply(ctx.channel(), arrived);
+                TunnelStart.afterSuccessReply(ctx.channel(), arrived, service.relay());
             } else {
                 arrived.close();
                 ctx.close();
