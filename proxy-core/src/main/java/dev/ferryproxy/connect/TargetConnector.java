@@ -62,7 +62,6 @@ public final class TargetConnector {
                 // allocator would hold every byte read from targets, outside the server's pool and its metrics.
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .handler(new TargetInitializer(relay));
-        dev.ferryproxy.internal.ExperimentalTuning.apply(template);
     }
 
     /** How the tunnels of the channels it opens relay. */

@@ -114,7 +114,6 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
-        dev.ferryproxy.internal.ExperimentalTuning.apply(bootstrap);
         ProxyServices services = new ProxyServices(connector, upstreamConnector, policy::get, authenticator, throttle,
                 sessions, new BindService(config.bind(), transport.serverChannelType(), resolver,
                         config.advertisedAddress(), waterMark, relay),

@@ -195,6 +195,22 @@ class RelayModesEndToEndTest {
         assertCounted(entry, 16, 16);
     }
 
+    @org.junit.jupiter.api.Test
+    void spliceOnNioRelaysInBuffersAndSaysSoAtStart() throws Exception {
+        try (LogCapture log = LogCapture.of("dev.ferryproxy.server.ProxyServer")) {
+            proxy = RunningProxy.start(dns.address(), b -> b.transport(TransportKind.NIO).relay(RelayMode.SPLICE)
+                    .meterRegistry(registry).accessLog(entries::add));
+            assertThat(proxy.server().relay().splice()).isFalse();
+            assertThat(log.messages()).contains("relay splice needs the epoll transport; on nio tunnels relay in buffers");
+        }
+        try (RawSocksClient client = RawSocksClient.socks5Tunnel(proxy.address(), target.address());
+                Socket upstream = target.accept(TIMEOUT)) {
+            client.send("over nio");
+            assertThat(upstream.getInputStream().readNBytes(8)).isEqualTo("over nio".getBytes());
+        }
+        assertCounted(awaitEntry(), 8, 0);
+    }
+
     private static int drain(Socket socket) {
         try {
             return socket.getInputStream().readAllBytes().length;
