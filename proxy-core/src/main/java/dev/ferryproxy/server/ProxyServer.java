@@ -48,6 +48,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -301,14 +302,18 @@ public final class ProxyServer implements AutoCloseable {
         Duration listenersClose = delay.compareTo(deadline) <= 0 ? delay : deadline;
         log.info("draining: ready=false; listeners close in {}", seconds(listenersClose));
         EventLoop loop = acceptors.next();
+        // Set by the deadline: from then on only its close completes the drain (with the count it
+        // closed), not the watch, which would otherwise see the closing clients gone and say 0.
+        AtomicBoolean deadlinePassed = new AtomicBoolean();
         loop.schedule(() -> listenerChannels.close().addListener(closed -> {
             log.info("listeners closed; {} connection(s) open", clientChannels.size());
-            watchUntilEmpty(loop, done);
+            watchUntilEmpty(loop, done, deadlinePassed);
         }), listenersClose.toNanos(), TimeUnit.NANOSECONDS);
         ScheduledFuture<?> deadlineTimer = loop.schedule(() -> {
             if (done.isDone()) {
                 return;
             }
+            deadlinePassed.set(true);
             int open = clientChannels.size();
             log.info("drain deadline passed: closing {} connection(s)", open);
             listenerChannels.close();
@@ -323,17 +328,17 @@ public final class ProxyServer implements AutoCloseable {
      * close events: a client accepted just before the listeners closed may join the group after
      * any snapshot taken here.
      */
-    private void watchUntilEmpty(EventLoop loop, CompletableFuture<Integer> done) {
-        if (done.isDone()) {
+    private void watchUntilEmpty(EventLoop loop, CompletableFuture<Integer> done, AtomicBoolean deadlinePassed) {
+        if (done.isDone() || deadlinePassed.get()) {
             return;
         }
         if (clientChannels.isEmpty()) {
-            // The deadline runs on this same event loop, so nothing completes done in between.
+            // The deadline runs on this same event loop and stops this watch before it closes anyone.
             log.info("drained");
             done.complete(0);
             return;
         }
-        loop.schedule(() -> watchUntilEmpty(loop, done), 50, TimeUnit.MILLISECONDS);
+        loop.schedule(() -> watchUntilEmpty(loop, done, deadlinePassed), 50, TimeUnit.MILLISECONDS);
     }
 
     /** Closes every client, noting in each one's access-log record that the server ended it. */
