@@ -2,6 +2,7 @@ package dev.ferryproxy.app;
 
 import dev.ferryproxy.policy.Cidr;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolMode;
+import dev.ferryproxy.relay.RelayMode;
 import dev.ferryproxy.server.TransportKind;
 
 import java.net.InetAddress;
@@ -26,7 +27,9 @@ record CommandLineSettings(
         InetAddress advertisedAddress,
         ProxyProtocolMode proxyProtocol,
         List<Cidr> proxyProtocolTrusted,
-        Duration proxyProtocolHeaderTimeout) {
+        Duration proxyProtocolHeaderTimeout,
+        Duration idleTimeout,
+        RelayMode relay) {
 
     CommandLineSettings {
         listeners = List.copyOf(listeners);
@@ -39,7 +42,7 @@ record CommandLineSettings(
             List<InetSocketAddress> dnsServers, TransportKind transport, Integer workerThreads, boolean allowOpenProxy,
             boolean allowBind, boolean noUdp, InetAddress advertisedAddress) {
         this(listeners, handshakeTimeout, connectTimeout, dnsServers, transport, workerThreads, allowOpenProxy,
-                allowBind, noUdp, advertisedAddress, null, List.of(), null);
+                allowBind, noUdp, advertisedAddress, null, List.of(), null, null, null);
     }
 
     static CommandLineSettings none() {

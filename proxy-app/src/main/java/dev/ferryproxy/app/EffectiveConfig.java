@@ -76,6 +76,12 @@ final class EffectiveConfig {
         if (first(options.transport(), file.transport()) != null) {
             builder.transport(first(options.transport(), file.transport()));
         }
+        if (first(options.idleTimeout(), file.idleTimeout()) != null) {
+            builder.idleTimeout(first(options.idleTimeout(), file.idleTimeout()));
+        }
+        if (first(options.relay(), file.relay()) != null) {
+            builder.relay(first(options.relay(), file.relay()));
+        }
         if (first(options.workerThreads(), file.workerThreads()) != null) {
             builder.workerThreads(first(options.workerThreads(), file.workerThreads()));
         }

@@ -14,6 +14,7 @@ import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolMode;
 import dev.ferryproxy.server.ProxyServer;
 import dev.ferryproxy.server.ProxyServerConfig;
+import dev.ferryproxy.relay.RelayMode;
 import dev.ferryproxy.server.Transport;
 import dev.ferryproxy.server.TransportKind;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -153,6 +154,15 @@ public final class FerryCommand implements Callable<Integer> {
             description = "auto (epoll where it loads, else nio), epoll or nio (default: auto).")
     private TransportKind transport;
 
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = NonNegativeDurationConverter.class,
+            description = "Close a tunnel after no byte either way for this long; 0 for never (default: 0).")
+    private Duration idleTimeout;
+
+    @Option(names = "--relay", paramLabel = "MODE", converter = RelayModeConverter.class,
+            description = "How tunnels carry bytes: splice (kernel splice, epoll only), buffer, or auto"
+                    + " (the faster here: buffer; see docs/performance.md) (default: auto).")
+    private RelayMode relay;
+
     @Option(names = "--worker-threads", paramLabel = "N",
             description = "Event loop threads; 0 for one per core (default: 0).")
     private Integer workerThreads;
@@ -264,7 +274,7 @@ public final class FerryCommand implements Callable<Integer> {
     private CommandLineSettings commandLineSettings() {
         return new CommandLineSettings(listeners, handshakeTimeout, connectTimeout, dnsServers, transport,
                 workerThreads, allowOpenProxy, allowBind, noUdp, advertisedAddress, proxyProtocol, proxyProtocolTrusted,
-                proxyProtocolTimeout);
+                proxyProtocolTimeout, idleTimeout, relay);
     }
 
     private static void logCommands(ProxyServerConfig config) {
@@ -401,6 +411,18 @@ public final class FerryCommand implements Callable<Integer> {
                 }
             }
             throw new TypeConversionException("'" + value + "' is not a transport (expected: auto, epoll or nio)");
+        }
+    }
+
+    static final class RelayModeConverter implements ITypeConverter<RelayMode> {
+        @Override
+        public RelayMode convert(String value) {
+            for (RelayMode mode : RelayMode.values()) {
+                if (mode.name().equalsIgnoreCase(value)) {
+                    return mode;
+                }
+            }
+            throw new TypeConversionException("'" + value + "' is not a relay (expected: auto, splice or buffer)");
         }
     }
 

@@ -16,6 +16,7 @@ import dev.ferryproxy.proxyprotocol.ProxyProtocolMode;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.server.ProxyServerConfig;
+import dev.ferryproxy.relay.RelayMode;
 import dev.ferryproxy.server.TransportKind;
 import dev.ferryproxy.udp.UdpSettings;
 import java.io.IOException;
@@ -115,6 +116,22 @@ class EffectiveConfigTest {
         assertThat(config.workerThreads()).isEqualTo(3);
         assertThat(config.closeConnectionsOfRemovedUsers()).isTrue();
         assertThat(config.loginThrottle().lockoutAfter()).isEqualTo(4);
+    }
+
+    @Test
+    void relayAndIdleTimeoutComeFromTheOptionThenTheFileThenTheDefaults() throws Exception {
+        ProxyServerConfig defaults = assemble(FerryConfig.empty(), CommandLineSettings.none(), UserDirectory.empty());
+        assertThat(defaults.relay()).isEqualTo(RelayMode.AUTO);
+        assertThat(defaults.idleTimeout()).isZero();
+        FerryConfig file = file("relay: buffer\nidleTimeout: 10m\n");
+        ProxyServerConfig fromFile = assemble(file, CommandLineSettings.none(), UserDirectory.empty());
+        assertThat(fromFile.relay()).isEqualTo(RelayMode.BUFFER);
+        assertThat(fromFile.idleTimeout()).isEqualTo(Duration.ofMinutes(10));
+        CommandLineSettings options = new CommandLineSettings(List.of(), null, null, List.of(), null, null, false,
+                false, false, null, null, List.of(), null, Duration.ofSeconds(30), RelayMode.SPLICE);
+        ProxyServerConfig withOptions = assemble(file, options, UserDirectory.empty());
+        assertThat(withOptions.relay()).isEqualTo(RelayMode.SPLICE);
+        assertThat(withOptions.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test
@@ -224,7 +241,7 @@ class EffectiveConfigTest {
         CommandLineSettings options = new CommandLineSettings(
                 List.of(new InetSocketAddress("127.0.0.1", 1080), new InetSocketAddress("127.0.0.1", 1081)),
                 null, null, List.of(), null, null, false, false, false, null,
-                ProxyProtocolMode.OPTIONAL, List.of(Cidr.parse("10.0.0.0/8")), Duration.ofSeconds(3));
+                ProxyProtocolMode.OPTIONAL, List.of(Cidr.parse("10.0.0.0/8")), Duration.ofSeconds(3), null, null);
         ProxyServerConfig config = assemble(FerryConfig.empty(), options, UserDirectory.empty());
         assertThat(config.proxyProtocol()).hasSize(2).allSatisfy((listener, settings) -> {
             assertThat(settings.mode()).isEqualTo(ProxyProtocolMode.OPTIONAL);
@@ -232,7 +249,7 @@ class EffectiveConfigTest {
             assertThat(settings.headerTimeout()).isEqualTo(Duration.ofSeconds(3));
         });
         CommandLineSettings defaultListener = new CommandLineSettings(List.of(), null, null, List.of(), null, null,
-                false, false, false, null, ProxyProtocolMode.REQUIRED, List.of(Cidr.parse("10.0.0.0/8")), null);
+                false, false, false, null, ProxyProtocolMode.REQUIRED, List.of(Cidr.parse("10.0.0.0/8")), null, null, null);
         assertThat(assemble(FerryConfig.empty(), defaultListener, UserDirectory.empty())
                 .proxyProtocolFor(new InetSocketAddress("127.0.0.1", 1080)).headerTimeout())
                 .isEqualTo(ProxyProtocolSettings.DEFAULT_HEADER_TIMEOUT);
@@ -241,7 +258,7 @@ class EffectiveConfigTest {
     @Test
     void commandLineProxyProtocolRequiredWithoutTrustedIsRefused() {
         CommandLineSettings options = new CommandLineSettings(List.of(), null, null, List.of(), null, null, false,
-                false, false, null, ProxyProtocolMode.REQUIRED, List.of(), null);
+                false, false, null, ProxyProtocolMode.REQUIRED, List.of(), null, null, null);
         assertThatThrownBy(() -> assemble(FerryConfig.empty(), options, UserDirectory.empty()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("--proxy-protocol: PROXY protocol required needs at least one trusted source")

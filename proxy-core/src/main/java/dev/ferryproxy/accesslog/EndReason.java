@@ -12,7 +12,7 @@ public enum EndReason {
     ERROR,
     /** The server's drain deadline passed, or the server stopped, with the connection still open. */
     DRAIN,
-    /** A UDP association relayed nothing for its idle timeout. */
+    /** A tunnel (no byte either way) or a UDP association (no datagram) was idle for its idle timeout. */
     IDLE_TIMEOUT,
     /** The request was refused: the reply's code is not success. */
     REJECTED,

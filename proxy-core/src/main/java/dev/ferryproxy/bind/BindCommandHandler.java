@@ -204,7 +204,7 @@ public final class BindCommandHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.writeAndFlush(replies.success(from)).addListener(written -> {
             if (written.isSuccess()) {
-                TunnelStart.afterSuccessReply(ctx.channel(), arrived);
+                TunnelStart.afterSuccessReply(ctx.channel(), arrived, service.relay());
             } else {
                 arrived.close();
                 ctx.close();

@@ -3,6 +3,7 @@ package dev.ferryproxy.bind;
 import dev.ferryproxy.internal.PipelineNames;
 import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.relay.EarlyInboundHolder;
+import dev.ferryproxy.relay.RelaySettings;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -65,7 +66,7 @@ final class BindListeners {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, service.waterMark())
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .childHandler(new PeerInitializer(peers));
+                .childHandler(new PeerInitializer(peers, service.relay()));
         Promise<Channel> promise = loop.newPromise();
         new PortAttempts(bootstrap, address, service.settings().ports(), promise).start();
         return promise;
@@ -158,13 +159,16 @@ final class BindListeners {
     /** Sets up an accepted peer's pipeline, and reports the peer once it is active. */
     private static final class PeerInitializer extends ChannelInitializer<Channel> {
         private final IncomingPeers peers;
+        private final RelaySettings relay;
 
-        PeerInitializer(IncomingPeers peers) {
+        PeerInitializer(IncomingPeers peers, RelaySettings relay) {
             this.peers = peers;
+            this.relay = relay;
         }
 
         @Override
         protected void initChannel(Channel ch) {
+            relay.prepare(ch);
             ch.pipeline().addLast(ARRIVAL, new Arrival(peers));
             ch.pipeline().addLast(PipelineNames.EARLY_INBOUND, new EarlyInboundHolder());
         }

@@ -1,5 +1,6 @@
 package dev.ferryproxy.bind;
 
+import dev.ferryproxy.relay.RelaySettings;
 import dev.ferryproxy.resolve.NameResolver;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ServerSocketChannel;
@@ -16,13 +17,15 @@ import java.util.Objects;
  * @param advertisedAddress the address put in the first reply in place of the listener's own
  *     (for NAT and containers); {@code null} for the local address of the client's connection
  * @param waterMark the relay's write buffer water marks, as for CONNECT's target channels
+ * @param relay how the tunnels relay (accepted peers are prepared for it)
  */
 public record BindService(BindSettings settings, Class<? extends ServerSocketChannel> serverChannelType,
-        NameResolver resolver, InetAddress advertisedAddress, WriteBufferWaterMark waterMark) {
+        NameResolver resolver, InetAddress advertisedAddress, WriteBufferWaterMark waterMark, RelaySettings relay) {
     public BindService {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(serverChannelType, "serverChannelType");
         Objects.requireNonNull(resolver, "resolver");
         Objects.requireNonNull(waterMark, "waterMark");
+        Objects.requireNonNull(relay, "relay");
     }
 }

@@ -184,7 +184,7 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.writeAndFlush(replies.success((InetSocketAddress) outbound.localAddress())).addListener(written -> {
             if (written.isSuccess()) {
-                TunnelStart.afterSuccessReply(ctx.channel(), outbound);
+                TunnelStart.afterSuccessReply(ctx.channel(), outbound, connector.relay());
             } else {
                 outbound.close();
                 ctx.close();

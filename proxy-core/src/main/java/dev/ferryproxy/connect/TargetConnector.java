@@ -2,6 +2,7 @@ package dev.ferryproxy.connect;
 
 import dev.ferryproxy.internal.PipelineNames;
 import dev.ferryproxy.relay.EarlyInboundHolder;
+import dev.ferryproxy.relay.RelaySettings;
 import dev.ferryproxy.resolve.NameResolver;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -43,10 +44,18 @@ public final class TargetConnector {
      * There are only as many entries as the server has event loops.
      */
     private final ConcurrentHashMap<EventLoop, Bootstrap> perLoop = new ConcurrentHashMap<>();
+    private final RelaySettings relay;
 
     public TargetConnector(Class<? extends SocketChannel> socketChannelType, NameResolver resolver,
             Duration connectTimeout, WriteBufferWaterMark waterMark) {
+        this(socketChannelType, resolver, connectTimeout, waterMark, RelaySettings.DEFAULT);
+    }
+
+    /** A connector whose channels are prepared for {@code relay} (see {@link RelaySettings#prepare}). */
+    public TargetConnector(Class<? extends SocketChannel> socketChannelType, NameResolver resolver,
+            Duration connectTimeout, WriteBufferWaterMark waterMark, RelaySettings relay) {
         this.resolver = resolver;
+        this.relay = relay;
         this.template = new Bootstrap()
                 .channel(socketChannelType)
                 // Addresses are resolved before connect; Bootstrap's default resolver would block.
@@ -59,7 +68,12 @@ public final class TargetConnector {
                 // The allocator ProxyServer gives client channels; without it Netty's default (adaptive)
                 // allocator would hold every byte read from targets, outside the server's pool and its metrics.
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .handler(TargetInitializer.INSTANCE);
+                .handler(new TargetInitializer(relay));
+    }
+
+    /** How the tunnels of the channels it opens relay. */
+    public RelaySettings relay() {
+        return relay;
     }
 
     /** Resolves {@code host} without blocking; the future completes on {@code loop}. */
@@ -135,10 +149,15 @@ public final class TargetConnector {
     /** Until the relay joins it, the target pipeline holds whatever arrives early. */
     @Sharable
     private static final class TargetInitializer extends ChannelInitializer<Channel> {
-        static final TargetInitializer INSTANCE = new TargetInitializer();
+        private final RelaySettings relay;
+
+        TargetInitializer(RelaySettings relay) {
+            this.relay = relay;
+        }
 
         @Override
         protected void initChannel(Channel ch) {
+            relay.prepare(ch);
             ch.pipeline().addLast(PipelineNames.EARLY_INBOUND, new EarlyInboundHolder());
         }
     }

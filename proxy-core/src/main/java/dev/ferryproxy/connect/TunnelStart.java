@@ -1,9 +1,14 @@
 package dev.ferryproxy.connect;
 
+import dev.ferryproxy.accesslog.EndReason;
 import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.internal.PipelineNames;
 import dev.ferryproxy.metrics.ConnectionMetrics;
 import dev.ferryproxy.relay.RelayHandler;
+import dev.ferryproxy.relay.RelayObserver;
+import dev.ferryproxy.relay.RelaySettings;
+import dev.ferryproxy.relay.SpliceRelay;
+import dev.ferryproxy.relay.TunnelIdleTimer;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -20,15 +25,18 @@ public final class TunnelStart {
 
     /**
      * Joins {@code client} and {@code outbound} (on the same event loop) with relays, records the
-     * tunnel for the meters and the access log, removes the handshake handlers, and starts reading
-     * both sides; closes both when either hung up meanwhile.
+     * tunnel for the meters and the access log, starts its idle timer, removes the handshake
+     * handlers, and starts reading both sides; closes both when either hung up meanwhile. With
+     * splice on, each direction then splices, once what was held back has passed.
      */
-    public static void afterSuccessReply(Channel client, Channel outbound) {
+    public static void afterSuccessReply(Channel client, Channel outbound, RelaySettings settings) {
         ConnectionMetrics metrics = ConnectionMetrics.of(client);
         TunnelRecord record = TunnelRecord.of(client);
         record.dialled(outbound.remoteAddress());
+        RelayObserver observer = record.and(TunnelIdleTimer.start(client, outbound, settings.idleTimeout(),
+                () -> record.closing(EndReason.IDLE_TIMEOUT)));
         RelayHandler.join(client, outbound, PipelineNames.RELAY, metrics.clientToTargetBytes(),
-                metrics.targetToClientBytes(), record);
+                metrics.targetToClientBytes(), observer);
         metrics.tunnelOpened(client);
         // Both removals hand what was held back (client payload, early bytes from the other side) to the relays.
         PipelineNames.removeHandshakeHandlers(client.pipeline());
@@ -45,5 +53,13 @@ public final class TunnelStart {
         }
         RelayHandler.setReading(client, true);
         RelayHandler.setReading(outbound, true);
+        if (settings.splice()) {
+            // A task, so that it runs after the replay a parent proxy's handshake hold queued when
+            // reading began: spliced bytes must not overtake held ones. Reads until then go in buffers.
+            client.eventLoop().execute(() -> {
+                SpliceRelay.start(client, outbound, PipelineNames.RELAY, metrics.clientToTargetBytes(), observer);
+                SpliceRelay.start(outbound, client, PipelineNames.RELAY, metrics.targetToClientBytes(), observer);
+            });
+        }
     }
 }

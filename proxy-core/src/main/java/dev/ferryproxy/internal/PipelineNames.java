@@ -20,6 +20,7 @@ import io.netty.channel.ChannelPipeline;
  * command           ConnectCommandHandler     dials the target and sends the reply
  *                   | BindCommandHandler      listens for the peer and sends both replies
  *   all of the above leave the pipeline when the tunnel is up, and then there is only
+ * splice            SpliceRelay               (relay splice only, once splicing began) in front of
  * relay             RelayHandler              (on the target channel too)
  * </pre>
  *

@@ -94,10 +94,12 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Turns a channel's reading on or off. A channel whose input has ended is left alone: there is
-     * nothing more to read, and asking epoll to watch it for input again fails.
+     * nothing more to read, and asking epoll to watch it for input again fails. The exception is a
+     * spliced channel whose end came before its last bytes were read ({@link SpliceRelay}).
      */
     public static void setReading(Channel channel, boolean reading) {
-        if (reading && channel instanceof DuplexChannel && ((DuplexChannel) channel).isInputShutdown()) {
+        if (reading && channel instanceof DuplexChannel && ((DuplexChannel) channel).isInputShutdown()
+                && !SpliceRelay.drainingAfterEnd(channel)) {
             return;
         }
         channel.config().setAutoRead(reading);

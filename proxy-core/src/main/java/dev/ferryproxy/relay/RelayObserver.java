@@ -22,4 +22,34 @@ public interface RelayObserver {
     /** Reading or writing on {@code side} failed; both channels are closing. */
     default void failed(Channel side, Throwable cause) {
     }
+
+    /** This observer, then {@code next}. */
+    default RelayObserver and(RelayObserver next) {
+        if (next == NONE) {
+            return this;
+        }
+        if (this == NONE) {
+            return next;
+        }
+        RelayObserver first = this;
+        return new RelayObserver() {
+            @Override
+            public void read(Channel from, int bytes) {
+                first.read(from, bytes);
+                next.read(from, bytes);
+            }
+
+            @Override
+            public void inputEnded(Channel side) {
+                first.inputEnded(side);
+                next.inputEnded(side);
+            }
+
+            @Override
+            public void failed(Channel side, Throwable cause) {
+                first.failed(side, cause);
+                next.failed(side, cause);
+            }
+        };
+    }
 }

@@ -8,6 +8,7 @@ import dev.ferryproxy.proxyprotocol.ProxyProtocolHandler;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolMode;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolStats;
+import dev.ferryproxy.relay.RelaySettings;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 
@@ -19,6 +20,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     private final SocksVersionDetector detector;
     private final ProxyProtocolSettings proxyProtocol;
     private final ProxyProtocolStats proxyProtocolStats;
+    private final RelaySettings relay;
 
     ProxyChannelInitializer(Duration handshakeTimeout, ProxyServices services) {
         this(handshakeTimeout, services, ProxyProtocolSettings.OFF, new ProxyProtocolStats());
@@ -30,10 +32,12 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
         this.detector = new SocksVersionDetector(services);
         this.proxyProtocol = proxyProtocol;
         this.proxyProtocolStats = proxyProtocolStats;
+        this.relay = services.connector().relay();
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        relay.prepare(ch);
         ch.pipeline().addLast(PipelineNames.HANDSHAKE_TIMEOUT, new HandshakeTimeoutHandler(handshakeTimeout));
         if (proxyProtocol.mode() != ProxyProtocolMode.OFF) {
             ch.pipeline().addLast(PipelineNames.PROXY_PROTOCOL, new ProxyProtocolHandler(proxyProtocol, proxyProtocolStats));

@@ -13,6 +13,8 @@ import dev.ferryproxy.handshake.UserSessions;
 import dev.ferryproxy.metrics.ProxyMetrics;
 import dev.ferryproxy.metrics.UdpMeters;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolStats;
+import dev.ferryproxy.relay.RelayMode;
+import dev.ferryproxy.relay.RelaySettings;
 import dev.ferryproxy.resolve.DnsResolver;
 import dev.ferryproxy.udp.DirectUdpSender;
 import dev.ferryproxy.udp.RoutingUdpSender;
@@ -56,6 +58,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    /** What {@link RelayMode#AUTO} picks on epoll; see docs/performance.md, "Relay". */
+    private static final boolean AUTO_SPLICES = false;
 
     private final Transport transport;
     private final EventLoopGroup acceptors;
@@ -74,6 +78,7 @@ public final class ProxyServer implements AutoCloseable {
     private final AtomicReference<CompletableFuture<Integer>> drain = new AtomicReference<>();
     private final List<InetSocketAddress> boundAddresses;
     private final ProxyMetrics metrics;
+    private final RelaySettings relay;
     /** Set once every listener is bound; cleared when draining or closing begins. */
     private volatile boolean ready;
 
@@ -90,8 +95,9 @@ public final class ProxyServer implements AutoCloseable {
                 config.dnsServers(), config.dnsQueryTimeout());
         WriteBufferWaterMark waterMark = new WriteBufferWaterMark(
                 config.writeBufferLowWaterMarkBytes(), config.writeBufferHighWaterMarkBytes());
+        this.relay = relaySettings(config, transport);
         TargetConnector connector = new TargetConnector(transport.socketChannelType(), resolver,
-                config.connectTimeout(), waterMark);
+                config.connectTimeout(), waterMark, relay);
         UpstreamConnector upstreamConnector = new UpstreamConnector(connector, resolver, config.connectTimeout());
         // Associations whose policy has upstreams route each destination as its rule says.
         this.udp = new UdpAssociateService(config.udp(), transport.datagramChannelType(), resolver,
@@ -111,7 +117,7 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
         ProxyServices services = new ProxyServices(connector, upstreamConnector, policy::get, authenticator, throttle,
                 sessions, new BindService(config.bind(), transport.serverChannelType(), resolver,
-                        config.advertisedAddress(), waterMark),
+                        config.advertisedAddress(), waterMark, relay),
                 udp);
         List<InetSocketAddress> bound = new ArrayList<>();
         try {
@@ -152,6 +158,22 @@ public final class ProxyServer implements AutoCloseable {
         new NettyEventExecutorMetrics(workers).bindTo(metrics.registry());
     }
 
+    /**
+     * How tunnels relay: splice needs epoll (elsewhere it falls back to buffers, and says so);
+     * AUTO takes what measured faster (docs/performance.md, "Relay").
+     */
+    static RelaySettings relaySettings(ProxyServerConfig config, Transport transport) {
+        boolean splice = switch (config.relay()) {
+            case SPLICE -> transport.supportsSplice();
+            case BUFFER -> false;
+            case AUTO -> AUTO_SPLICES && transport.supportsSplice();
+        };
+        if (config.relay() == RelayMode.SPLICE && !splice) {
+            log.info("relay splice needs the epoll transport; on {} tunnels relay in buffers", transport);
+        }
+        return new RelaySettings(splice, config.idleTimeout());
+    }
+
     private static Channel bind(ServerBootstrap bootstrap, InetSocketAddress address) throws IOException {
         ChannelFuture bound = bootstrap.bind(address).awaitUninterruptibly();
         if (!bound.isSuccess()) {
@@ -183,6 +205,11 @@ public final class ProxyServer implements AutoCloseable {
 
     public Transport transport() {
         return transport;
+    }
+
+    /** How this server's tunnels relay (splice or buffers) and their idle timeout. */
+    public RelaySettings relay() {
+        return relay;
     }
 
     /** What UDP ASSOCIATE shares across the server: its settings, counters and live associations. */

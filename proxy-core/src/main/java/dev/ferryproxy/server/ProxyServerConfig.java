@@ -7,6 +7,7 @@ import dev.ferryproxy.bind.BindSettings;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.metrics.MetricsSettings;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
+import dev.ferryproxy.relay.RelayMode;
 import dev.ferryproxy.udp.UdpSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.NetUtil;
@@ -48,6 +49,9 @@ import java.util.Objects;
  * @param accessLog where one {@link AccessLogEntry} per request goes when its connection ends;
  *     {@code null} (the default) for nowhere
  * @param metrics optional parts of the meters (per-user tags, off by default); {@code null} for the defaults
+ * @param idleTimeout a tunnel (CONNECT or BIND) with no byte either way for this long is closed;
+ *     zero (the default) for never
+ * @param relay how tunnels carry their bytes: kernel splice, buffers, or whichever measured faster
  */
 public record ProxyServerConfig(
         List<InetSocketAddress> listeners,
@@ -70,7 +74,9 @@ public record ProxyServerConfig(
         MeterRegistry meterRegistry,
         Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol,
         AccessLogSink accessLog,
-        MetricsSettings metrics) {
+        MetricsSettings metrics,
+        Duration idleTimeout,
+        RelayMode relay) {
 
     public static final int DEFAULT_PORT = 1080;
 
@@ -97,6 +103,11 @@ public record ProxyServerConfig(
             throw new IllegalArgumentException("authThreads: " + authThreads + " (expected: >= 1)");
         }
         metrics = metrics != null ? metrics : MetricsSettings.DEFAULT;
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("idleTimeout: " + idleTimeout + " (expected: >= 0, 0 for none)");
+        }
+        Objects.requireNonNull(relay, "relay");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(udp, "udp");
         if (advertisedAddress != null && advertisedAddress.isAnyLocalAddress()) {
@@ -152,7 +163,7 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, registry,
-                proxyProtocol, accessLog, metrics);
+                proxyProtocol, accessLog, metrics, idleTimeout, relay);
     }
 
     /** This configuration with its access log going to {@code sink} ({@code null}: nowhere). */
@@ -160,7 +171,7 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
-                proxyProtocol, sink, metrics);
+                proxyProtocol, sink, metrics, idleTimeout, relay);
     }
 
     /** This configuration with these optional parts of the meters (per-user tags). */
@@ -168,7 +179,7 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
-                proxyProtocol, accessLog, settings);
+                proxyProtocol, accessLog, settings, idleTimeout, relay);
     }
 
     public static Builder builder() {
@@ -198,6 +209,8 @@ public record ProxyServerConfig(
         private final Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol = new LinkedHashMap<>();
         private AccessLogSink accessLog;
         private MetricsSettings metrics = MetricsSettings.DEFAULT;
+        private Duration idleTimeout = Duration.ZERO;
+        private RelayMode relay = RelayMode.AUTO;
 
         private Builder() {
         }
@@ -315,6 +328,18 @@ public record ProxyServerConfig(
             return this;
         }
 
+        /** Closes a tunnel with no byte either way for this long; zero (the default) for never. */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = timeout;
+            return this;
+        }
+
+        /** How tunnels carry their bytes (default: {@link RelayMode#AUTO}). */
+        public Builder relay(RelayMode mode) {
+            this.relay = mode;
+            return this;
+        }
+
         public ProxyServerConfig build() {
             List<InetSocketAddress> effective = listeners.isEmpty()
                     ? List.of(new InetSocketAddress("127.0.0.1", DEFAULT_PORT))
@@ -322,7 +347,7 @@ public record ProxyServerConfig(
             return new ProxyServerConfig(effective, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers,
                     transport, workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy,
                     loginThrottle, authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress,
-                    meterRegistry, proxyProtocol, accessLog, metrics);
+                    meterRegistry, proxyProtocol, accessLog, metrics, idleTimeout, relay);
         }
     }
 }

@@ -71,6 +71,11 @@ public final class Transport {
                 NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class);
     }
 
+    /** Whether one socket can splice into another in the kernel (epoll's {@code spliceTo}). */
+    public boolean supportsSplice() {
+        return socketChannelType == EpollSocketChannel.class;
+    }
+
     /** "epoll" or "nio". */
     public String name() {
         return name;

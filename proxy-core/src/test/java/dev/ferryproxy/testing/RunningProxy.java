@@ -1,5 +1,6 @@
 package dev.ferryproxy.testing;
 
+import dev.ferryproxy.relay.RelayMode;
 import dev.ferryproxy.server.ProxyServer;
 import dev.ferryproxy.server.ProxyServerConfig;
 
@@ -8,13 +9,21 @@ import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.UnaryOperator;
 
 /**
  * A {@link ProxyServer} running in-process on 127.0.0.1 and an ephemeral port, asking only the
  * given DNS server (never the machine's). Close it to stop the server.
+ *
+ * <p>The system property {@value #RELAY_PROPERTY} ({@code auto}, {@code splice}, {@code buffer})
+ * sets the relay of every server started here unless a test sets its own, so that the whole
+ * suite can be run with either relay.
  */
 public final class RunningProxy implements AutoCloseable {
+    /** The system property that picks the relay of the servers started here. */
+    public static final String RELAY_PROPERTY = "ferry.test.relay";
+
     private final ProxyServer server;
 
     private RunningProxy(ProxyServer server) {
@@ -33,7 +42,8 @@ public final class RunningProxy implements AutoCloseable {
                 .listen(new InetSocketAddress(Loopback.IPV4, 0))
                 .dnsServers(List.of(dnsServer))
                 .dnsQueryTimeout(Duration.ofSeconds(2))
-                .connectTimeout(Duration.ofSeconds(5));
+                .connectTimeout(Duration.ofSeconds(5))
+                .relay(RelayMode.valueOf(System.getProperty(RELAY_PROPERTY, "auto").toUpperCase(Locale.ROOT)));
         return new RunningProxy(ProxyServer.start(customizer.apply(builder).build()));
     }
 

@@ -5,6 +5,7 @@ import dev.ferryproxy.app.Durations;
 import dev.ferryproxy.app.HostPort;
 import dev.ferryproxy.app.IpAddresses;
 import dev.ferryproxy.connect.Upstream;
+import dev.ferryproxy.relay.RelayMode;
 import dev.ferryproxy.server.TransportKind;
 
 import java.net.InetSocketAddress;
@@ -38,7 +39,7 @@ public final class ConfigFile {
         if (root.isEmpty() || root.get().isNull()) {
             return FerryConfig.empty(path);
         }
-        ConfigMap top = root.get().asMap("listen", "timeouts", "dns", "transport", "workerThreads",
+        ConfigMap top = root.get().asMap("listen", "timeouts", "dns", "transport", "relay", "idleTimeout", "workerThreads",
                 "allowOpenProxy", "bind", "udp", "advertisedAddress", "admin", "drain", "metrics", "accessLog", "auth", "upstreams", "rules", "proxyProtocol");
 
         List<InetSocketAddress> listeners = top.read("listen", node -> node.asListOf(ConfigFile::address, true));
@@ -82,7 +83,9 @@ public final class ConfigFile {
                 upstreams,
                 top.get("rules").isPresent() ? RulesSection.read(top.get("rules").get(), upstreams.keySet()) : List.of(),
                 top.get("proxyProtocol").isPresent()
-                        ? ProxyProtocolSection.read(top.get("proxyProtocol").get(), listeners) : Map.of());
+                        ? ProxyProtocolSection.read(top.get("proxyProtocol").get(), listeners) : Map.of(),
+                top.read("idleTimeout", ConfigFile::nonNegativeDuration),
+                top.read("relay", node -> node.as(ConfigFile::relay)));
     }
 
     private static InetSocketAddress address(ConfigNode node) throws ConfigException {
@@ -108,6 +111,15 @@ public final class ConfigFile {
             throw node.error("'" + node.asString() + "' is negative");
         }
         return duration;
+    }
+
+    private static RelayMode relay(String text) {
+        for (RelayMode mode : RelayMode.values()) {
+            if (mode.name().equalsIgnoreCase(text)) {
+                return mode;
+            }
+        }
+        throw new IllegalArgumentException("'" + text + "' is not a relay (expected one of: auto, splice, buffer)");
     }
 
     private static TransportKind transport(String text) {

@@ -7,6 +7,7 @@ import dev.ferryproxy.connect.Upstream;
 import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.policy.Rule;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
+import dev.ferryproxy.relay.RelayMode;
 import dev.ferryproxy.server.TransportKind;
 
 import java.net.InetAddress;
@@ -43,6 +44,8 @@ import java.util.Objects;
  * @param upstreams {@code upstreams}, by name; empty when there are none
  * @param rules {@code rules}, in order; empty when there are none
  * @param proxyProtocol {@code proxyProtocol}, by listener address; empty when there are none
+ * @param idleTimeout {@code idleTimeout}: a tunnel with no byte either way for this long is closed (0: never)
+ * @param relay {@code relay}: auto, splice or buffer
  */
 public record FerryConfig(
         Path source,
@@ -64,7 +67,9 @@ public record FerryConfig(
         Auth auth,
         Map<String, Upstream> upstreams,
         List<Rule> rules,
-        Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol) {
+        Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol,
+        Duration idleTimeout,
+        RelayMode relay) {
 
     /**
      * The {@code auth} section.
@@ -153,7 +158,7 @@ public record FerryConfig(
     /** A file that sets nothing (empty, or comments only). */
     static FerryConfig empty(Path source) {
         return new FerryConfig(source, null, null, null, null, null, null, null, null, Bind.NONE, Udp.NONE, null,
-                null, Drain.NONE, Metrics.NONE, null, Auth.NONE, Map.of(), List.of(), Map.of());
+                null, Drain.NONE, Metrics.NONE, null, Auth.NONE, Map.of(), List.of(), Map.of(), null, null);
     }
 
     /**
@@ -169,6 +174,8 @@ public record FerryConfig(
         settings.put("dns.queryTimeout", dnsQueryTimeout);
         settings.put("transport", transport);
         settings.put("workerThreads", workerThreads);
+        settings.put("idleTimeout", idleTimeout);
+        settings.put("relay", relay);
         settings.put("allowOpenProxy", allowOpenProxy);
         settings.put("bind", bind);
         settings.put("udp", udp);

@@ -100,6 +100,18 @@ class ConfigFileTest {
     }
 
     @Test
+    void relayAndIdleTimeoutAreRead() throws Exception {
+        FerryConfig config = load("relay: splice\nidleTimeout: 5m\n");
+        assertThat(config.relay()).isEqualTo(dev.ferryproxy.relay.RelayMode.SPLICE);
+        assertThat(config.idleTimeout()).isEqualTo(java.time.Duration.ofMinutes(5));
+        assertThat(load("idleTimeout: 0s\n").idleTimeout()).isZero();
+        assertThat(load("listen: [\"127.0.0.1:1080\"]\n").relay()).isNull();
+        assertThat(error("relay: kernel\n")).hasMessage(where(1, 8, "relay")
+                + "'kernel' is not a relay (expected one of: auto, splice, buffer)");
+        assertThat(error("idleTimeout: -1s\n").getMessage()).startsWith(where(1, 14, "idleTimeout"));
+    }
+
+    @Test
     void metricsTakesPerUserTagsAndABound() throws Exception {
         assertThat(load("metrics:\n  perUserTags: true\n  maxTaggedUsers: 5\n").metrics())
                 .isEqualTo(new FerryConfig.Metrics(true, 5));
@@ -112,7 +124,7 @@ class ConfigFileTest {
     @Test
     void unknownTopLevelKeyListsEveryKey() throws IOException {
         assertThat(error("# comment\nlistens: []\n")).hasMessage(where(2, 1, "listens")
-                + "unknown key (expected one of: listen, timeouts, dns, transport, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, drain, metrics, accessLog, auth, upstreams, rules, proxyProtocol)");
+                + "unknown key (expected one of: listen, timeouts, dns, transport, relay, idleTimeout, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, drain, metrics, accessLog, auth, upstreams, rules, proxyProtocol)");
     }
 
     @Test

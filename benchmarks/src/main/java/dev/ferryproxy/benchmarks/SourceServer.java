@@ -1,0 +1,76 @@
+package dev.ferryproxy.benchmarks;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+
+/**
+ * A loopback target that sends on demand, one thread per connection: each 4-byte request (a
+ * big-endian count) is answered with that many bytes. A stream that is not being measured then
+ * holds no bytes in any socket buffer (a target that wrote without end would fill every idle
+ * stream's buffers, megabytes each, and push the kernel's TCP memory into pressure).
+ */
+final class SourceServer implements AutoCloseable {
+    private final ServerSocketChannel server;
+
+    SourceServer() throws IOException {
+        server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        Thread acceptor = new Thread(this::acceptLoop, "source-acceptor");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    InetSocketAddress address() throws IOException {
+        return (InetSocketAddress) server.getLocalAddress();
+    }
+
+    private void acceptLoop() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel connection = server.accept();
+                Thread writer = new Thread(() -> fill(connection), "source-writer");
+                writer.setDaemon(true);
+                writer.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private static void fill(SocketChannel connection) {
+        ByteBuffer request = ByteBuffer.allocate(4);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
+        try (connection) {
+            while (true) {
+                request.clear();
+                while (request.hasRemaining()) {
+                    if (connection.read(request) < 0) {
+                        return;
+                    }
+                }
+                for (int left = request.getInt(0); left > 0; ) {
+                    buffer.clear().limit(Math.min(buffer.capacity(), left));
+                    left -= connection.write(buffer);
+                }
+            }
+        } catch (IOException e) {
+            // the client went away
+        }
+    }
+
+    /** Asks for {@code bytes} more on {@code connection}. */
+    static void request(SocketChannel connection, int bytes) throws IOException {
+        ByteBuffer request = ByteBuffer.allocate(4).putInt(0, bytes);
+        while (request.hasRemaining()) {
+            connection.write(request);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}
