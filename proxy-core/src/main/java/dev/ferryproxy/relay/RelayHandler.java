@@ -122,7 +122,9 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
         DuplexChannel duplexPeer = (DuplexChannel) peer;
         // shutdownOutput discards what is still queued, so wait for the queue to drain first.
         peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> {
-            if (!flushed.isSuccess()) {
+            if (!flushed.isSuccess() || duplexPeer.isInputShutdown()) {
+                // Failed, or the peer's input had already ended: both directions are done, and a
+                // close sends the same FIN without the exception Netty builds for a shutdownOutput.
                 closeBoth(self);
                 return;
             }
