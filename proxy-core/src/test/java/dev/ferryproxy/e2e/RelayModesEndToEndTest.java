@@ -169,12 +169,13 @@ class RelayModesEndToEndTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = RelayMode.class, names = {"BUFFER", "SPLICE"})
     void anIdleTunnelIsClosedAndLoggedAsIdle(RelayMode relay) throws Exception {
-        startProxy(relay, Duration.ofMillis(400));
+        startProxy(relay, Duration.ofMillis(600));
         long start = System.nanoTime();
         try (RawSocksClient client = RawSocksClient.socks5Tunnel(proxy.address(), target.address());
                 Socket upstream = target.accept(TIMEOUT)) {
-            // Traffic every 100 ms, either way, keeps it open well past the timeout.
-            for (int i = 0; i < 8; i++) {
+            // Traffic every 100 ms, either way, keeps it open well past the timeout. The sleep
+            // paces the traffic (the gaps are the point), with six times the margin to the timeout.
+            for (int i = 0; i < 12; i++) {
                 Thread.sleep(100);
                 if (i % 2 == 0) {
                     client.send("ping");
@@ -188,11 +189,11 @@ class RelayModesEndToEndTest {
             assertThat(client.readUntilEof()).isEmpty();
             upstream.setSoTimeout((int) TIMEOUT.toMillis());
             assertThat(upstream.getInputStream().read()).isEqualTo(-1);
-            assertThat(activeMillis).isGreaterThan(400);
+            assertThat(activeMillis).isGreaterThan(600);
         }
         AccessLogEntry entry = awaitEntry();
         assertThat(entry.end()).isEqualTo(EndReason.IDLE_TIMEOUT);
-        assertCounted(entry, 16, 16);
+        assertCounted(entry, 24, 24);
     }
 
     @org.junit.jupiter.api.Test
