@@ -1,38 +1,20 @@
 package dev.ferryproxy.benchmarks;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /** A loopback target that reads and drops everything, one thread per connection. */
 final class DiscardServer implements AutoCloseable {
-    private final ServerSocketChannel server;
+    private final ThreadPerConnectionServer server;
 
     DiscardServer() throws IOException {
-        server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Thread acceptor = new Thread(this::acceptLoop, "discard-acceptor");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        server = new ThreadPerConnectionServer("discard", DiscardServer::drain);
     }
 
     InetSocketAddress address() throws IOException {
-        return (InetSocketAddress) server.getLocalAddress();
-    }
-
-    private void acceptLoop() {
-        while (server.isOpen()) {
-            try {
-                SocketChannel connection = server.accept();
-                Thread reader = new Thread(() -> drain(connection), "discard-reader");
-                reader.setDaemon(true);
-                reader.start();
-            } catch (IOException e) {
-                return;
-            }
-        }
+        return server.address();
     }
 
     private static void drain(SocketChannel connection) {

@@ -1,10 +1,8 @@
 package dev.ferryproxy.benchmarks;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /**
@@ -14,30 +12,14 @@ import java.nio.channels.SocketChannel;
  * stream's buffers, megabytes each, and push the kernel's TCP memory into pressure).
  */
 final class SourceServer implements AutoCloseable {
-    private final ServerSocketChannel server;
+    private final ThreadPerConnectionServer server;
 
     SourceServer() throws IOException {
-        server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        Thread acceptor = new Thread(this::acceptLoop, "source-acceptor");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        server = new ThreadPerConnectionServer("source", SourceServer::fill);
     }
 
     InetSocketAddress address() throws IOException {
-        return (InetSocketAddress) server.getLocalAddress();
-    }
-
-    private void acceptLoop() {
-        while (server.isOpen()) {
-            try {
-                SocketChannel connection = server.accept();
-                Thread writer = new Thread(() -> fill(connection), "source-writer");
-                writer.setDaemon(true);
-                writer.start();
-            } catch (IOException e) {
-                return;
-            }
-        }
+        return server.address();
     }
 
     private static void fill(SocketChannel connection) {
