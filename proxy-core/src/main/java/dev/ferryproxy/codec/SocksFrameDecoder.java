@@ -19,9 +19,22 @@ import java.util.List;
  *
  * <p>When the client's input ends after the frame (request, payload, FIN all sent at once), the
  * held bytes are kept too: Netty's decoder would release them on input shutdown.
+ *
+ * <p>What is held is bounded: once more than {@link #HELD_BYTES_LIMIT} wait behind the frame,
+ * the decoder turns the channel's auto-read off, and whoever starts the relay turns it on again.
+ * Below the limit the channel keeps reading, so a handshake step that waits (a CONNECT dialling
+ * its target) need not toggle reading off and on, which costs two epoll_ctl calls per tunnel
+ * (docs/performance.md, "Syscalls per tunnel").
  */
 public abstract class SocksFrameDecoder extends ByteToMessageDecoder {
     private enum State { AWAITING_FRAME, DONE, FAILED }
+
+    /**
+     * The most bytes held behind a decoded frame before reading stops: the default write-buffer
+     * high water mark, the same bound a relay keeps per direction. One more read (up to the
+     * receive buffer's size) can land before the stop takes effect.
+     */
+    public static final int HELD_BYTES_LIMIT = 64 * 1024;
 
     private State state = State.AWAITING_FRAME;
 
@@ -46,9 +59,24 @@ public abstract class SocksFrameDecoder extends ByteToMessageDecoder {
                 in.skipBytes(in.readableBytes());
                 break;
             default:
-                // DONE: keep the bytes for whoever comes after this decoder.
+                // DONE: keep the bytes for whoever comes after this decoder, up to the limit.
+                if (in.readableBytes() > HELD_BYTES_LIMIT && ctx.channel().config().isAutoRead()) {
+                    ctx.channel().config().setAutoRead(false);
+                }
                 break;
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (state == State.DONE) {
+            // Netty's decoder asks for another read when a read decoded nothing and auto-read is
+            // off; after the frame that would undo whoever turned reading off (the limit above,
+            // a login being checked, a BIND waiting): nothing after the frame is ours to decode.
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        super.channelReadComplete(ctx);
     }
 
     @Override

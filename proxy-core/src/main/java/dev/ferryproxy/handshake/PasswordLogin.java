@@ -61,9 +61,10 @@ final class PasswordLogin {
                 ctx.channel().attr(ClientAttributes.USER).set(user);
                 ctx.writeAndFlush(Socks5PasswordAuthResponse.SUCCESS);
                 // Reading resumes before onSuccess, not after: when the request came pipelined behind
-                // the login, onSuccess hands it on at once and the command handler turns reading off
-                // while it dials. Turning it on afterwards would read the client without limit
-                // meanwhile. (The read this asks for happens later, on the loop, not in this call.)
+                // the login, onSuccess hands it on at once, and a command handler that turns reading
+                // off (BIND, UDP ASSOCIATE) must have the last word. While a CONNECT dials, reading
+                // stays on and the request decoder bounds what it holds (SocksFrameDecoder).
+                // (The read this asks for happens later, on the loop, not in this call.)
                 ctx.channel().config().setAutoRead(true);
                 onSuccess.accept(ctx);
                 return;
