@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import org.slf4j.Logger;
@@ -24,7 +25,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Half-close: when this side's input ends, the peer's output is shut down once everything
  * written to it has gone out, so the peer sees EOF and can still answer. When both directions
- * have ended both channels close. A reset or any other error closes both at once.
+ * have ended both channels close (the second end closes its channel at once, see
+ * {@link #closeAtEndOfInput}). A reset or any other error closes both at once.
  *
  * <p>Counting: the readable bytes of each buffer read are added to a {@link LongAdder} (a metric
  * reads it at scrape time), which neither copies the buffer nor allocates.
@@ -132,9 +134,25 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
                 // The peer's input had already ended too: both directions are done.
                 if (!shut.isSuccess() || duplexPeer.isInputShutdown()) {
                     closeBoth(self);
+                } else {
+                    closeAtEndOfInput(peer);
                 }
             });
         });
+    }
+
+    /**
+     * Once a channel's output is shut, the end of its input ends the tunnel: with half-closure off,
+     * Netty closes the channel at that end instead of shutting its input down first (a
+     * {@code shutdown(SHUT_RD)} that fails with ENOTCONN by then, and an event nobody needs: this
+     * side's end was already passed on). Its relay's {@link #channelInactive} then closes the
+     * other side once what is queued for it has gone. Not for a spliced channel: its end of input
+     * can come before its last bytes are spliced out ({@link SpliceRelay}).
+     */
+    private static void closeAtEndOfInput(Channel channel) {
+        if (SpliceTap.of(channel) == null) {
+            channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+        }
     }
 
     @Override
