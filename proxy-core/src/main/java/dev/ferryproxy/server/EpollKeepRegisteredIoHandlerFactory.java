@@ -26,6 +26,13 @@ import io.netty.util.concurrent.ThreadAwareExecutor;
  * That keeps the socket registered and watching for nothing. Errors and hang-ups, which epoll
  * always reports, come once per edge instead of on every wait, so it does not spin either.
  * (Netty deletes the socket to avoid exactly that spinning.)
+ *
+ * <p>Also: an interest set equal to the one last submitted is not submitted again. Netty 4.2.18
+ * resubmits the current set when an outbound connect completes ({@code fulfillConnectPromise}
+ * calls {@code submitCurrentOps}), although the connect's own EPOLLOUT already added the socket
+ * with it: one EPOLL_CTL_MOD per CONNECT that changes nothing (docs/performance.md, "Syscalls per
+ * tunnel"). Nothing is lost by skipping it: readiness that arrives for a set already in force is
+ * reported by the next wait anyway.
  */
 final class EpollKeepRegisteredIoHandlerFactory implements IoHandlerFactory {
     private final IoHandlerFactory epoll = EpollIoHandler.newFactory();
@@ -84,7 +91,12 @@ final class EpollKeepRegisteredIoHandlerFactory implements IoHandlerFactory {
     }
 
     private static final class KeepRegistered implements IoRegistration {
+        /** No interest set submitted yet (Netty's values are never negative). */
+        private static final int NONE_SUBMITTED = -1;
+
         private final IoRegistration delegate;
+        /** The interest set epoll has now for this socket, as last submitted. */
+        private int submitted = NONE_SUBMITTED;
 
         KeepRegistered(IoRegistration delegate) {
             this.delegate = delegate;
@@ -96,9 +108,22 @@ final class EpollKeepRegisteredIoHandlerFactory implements IoHandlerFactory {
         }
 
         @Override
-        public long submit(IoOps ops) {
-            boolean empty = ops instanceof EpollIoOps && ((EpollIoOps) ops).value() == 0;
-            return delegate.submit(empty ? EpollIoOps.EPOLLET : ops);
+        public synchronized long submit(IoOps ops) {
+            if (!(ops instanceof EpollIoOps)) {
+                submitted = NONE_SUBMITTED;
+                return delegate.submit(ops);
+            }
+            EpollIoOps wanted = ((EpollIoOps) ops).value() == 0 ? EpollIoOps.EPOLLET : (EpollIoOps) ops;
+            if (wanted.value() == submitted && delegate.isValid()) {
+                return submitted;
+            }
+            // Forgotten first: if the submit throws, the next one must not be skipped.
+            submitted = NONE_SUBMITTED;
+            long result = delegate.submit(wanted);
+            if (result >= 0) {
+                submitted = wanted.value();
+            }
+            return result;
         }
 
         @Override
