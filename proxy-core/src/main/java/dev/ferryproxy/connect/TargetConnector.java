@@ -61,7 +61,8 @@ public final class TargetConnector {
                 // Addresses are resolved before connect; Bootstrap's default resolver would block.
                 .resolver(NoopAddressResolverGroup.INSTANCE)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-                .option(ChannelOption.TCP_NODELAY, true)
+                // TCP_NODELAY is Netty's default for socket channels (TargetConnectorTest); an option
+                // here would set it a second time, one setsockopt per CONNECT.
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)

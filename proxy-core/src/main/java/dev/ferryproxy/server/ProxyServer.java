@@ -52,9 +52,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A running SOCKS4/4a/5 server: one acceptor thread, a worker event loop per core, and one
- * listening socket per configured address. Each client's target connection runs on the
- * client's own event loop.
+ * A running SOCKS4/4a/5 server: an event loop per core, and one listening socket per configured
+ * address. The listeners accept on those same loops (no acceptor thread of their own), and each
+ * client's target connection runs on the client's own event loop.
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
@@ -62,7 +62,6 @@ public final class ProxyServer implements AutoCloseable {
     private static final boolean AUTO_SPLICES = false;
 
     private final Transport transport;
-    private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final DnsResolver resolver;
     private final ProxyServerConfig config;
@@ -88,7 +87,6 @@ public final class ProxyServer implements AutoCloseable {
         this.policy = new AtomicReference<>(config.policy());
         this.authenticator = new PasswordAuthenticator(config.authThreads());
         this.transport = Transport.select(config.transport());
-        this.acceptors = transport.newEventLoopGroup(1);
         this.workers = transport.newEventLoopGroup(
                 config.workerThreads() > 0 ? config.workerThreads() : Runtime.getRuntime().availableProcessors());
         this.resolver = new DnsResolver(transport.datagramChannelType(), transport.socketChannelType(),
@@ -107,11 +105,17 @@ public final class ProxyServer implements AutoCloseable {
         LoginThrottle throttle = new LoginThrottle(config.loginThrottle());
         bindMeters(throttle);
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(acceptors, workers)
+                // Accepting on the workers: with one loop (one core) an accepted client is registered
+                // on the loop that accepted it, with no hand-over to another thread (an eventfd write
+                // and a wake-up per accept with an acceptor thread); with more, as many accepts as
+                // before cross threads (docs/performance.md, "Syscalls per tunnel").
+                .group(workers, workers)
                 .channel(transport.serverChannelType())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+                // No TCP_NODELAY option: Netty's socket channel config turns it on when it builds
+                // the channel, and setting it again cost one setsockopt per accept
+                // (AcceptedSocketDefaultsTest keeps that default checked).
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
@@ -301,7 +305,7 @@ public final class ProxyServer implements AutoCloseable {
         ready = false;
         Duration listenersClose = delay.compareTo(deadline) <= 0 ? delay : deadline;
         log.info("draining: ready=false; listeners close in {}", seconds(listenersClose));
-        EventLoop loop = acceptors.next();
+        EventLoop loop = workers.next();
         // Set on loop when the deadline fires; from then on only the deadline completes done.
         AtomicBoolean deadlinePassed = new AtomicBoolean();
         loop.schedule(() -> listenerChannels.close().addListener(closed -> loop.execute(() -> {
@@ -371,6 +375,5 @@ public final class ProxyServer implements AutoCloseable {
         resolver.close();
         authenticator.close();
         workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
-        acceptors.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 }
