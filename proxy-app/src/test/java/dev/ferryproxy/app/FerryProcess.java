@@ -112,10 +112,15 @@ final class FerryProcess implements AutoCloseable {
 
     /** {@code ./ferry ARGS} from the repository root. */
     static FerryProcess startLauncher(String... args) throws IOException {
+        return launcherCommand(args).start();
+    }
+
+    /** {@code ./ferry ARGS}, to be given an environment before it starts. */
+    static Launch launcherCommand(String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("ferry.launcher", "../ferry")).toAbsolutePath().normalize().toString());
         command.addAll(List.of(args));
-        return new FerryProcess(command, Map.of(), null);
+        return new Launch(command);
     }
 
     static Path jar() {
