@@ -6,7 +6,7 @@
 #
 #   mvn -B -DskipTests package          # first: proxy-app/target/ferry.jar, benchmarks/target/benchmarks.jar
 #   benchmarks/compare.sh               # the full comparison (about 40 minutes)
-#   QUICK=1 benchmarks/compare.sh       # a one-minute check that everything works (figures mean little)
+#   QUICK=1 benchmarks/compare.sh       # a 3-to-5-minute check that everything works (figures mean little)
 #
 # Each server runs pinned to one core (SERVER_CPU, default 0); the load generator and its targets
 # to another (LOAD_CPU, default 1). For every workload the servers take turns, interleaved
@@ -24,7 +24,8 @@
 # servers.txt (what each row ran), raw/*.jsonl and raw/syscalls-*.txt.
 #
 # Settings (environment): QUICK=1, REPEAT, DURATION, RUN_WARMUP, FERRY_WARMUP, WARMUP_CURVE,
-# SERVERS ("direct ferry ferry-nolog ferry-users dante dante-users microsocks microsocks-users"),
+# SERVERS ("direct ferry ferry-nolog ferry-users ferry-users-nothrottle dante dante-users microsocks
+# microsocks-users"),
 # SERVER_CPU, LOAD_CPU, OUT_DIR, IDLE_TUNNELS, STRACE_COUNT, UDP_ASSOCIATIONS, UDP_WINDOW,
 # FERRY_JAVA_OPTS (default -Xmn16m, as the ./ferry launcher and the image give), DANTE_USER.
 # Servers that are not installed (danted, microsocks, strace) are left out with a note.
@@ -62,7 +63,7 @@ WARMUP_CURVE=${WARMUP_CURVE:-20s}     # the connect-rate run from Ferry's spawn
 STRACE_COUNT=${STRACE_COUNT:-3000}    # tunnels in the strace pass, per server
 UDP_ASSOCIATIONS=${UDP_ASSOCIATIONS:-4}
 UDP_WINDOW=${UDP_WINDOW:-4}           # per association: 4 x 4 = 16 datagrams in flight
-SERVERS=${SERVERS:-direct ferry ferry-nolog ferry-users dante dante-users microsocks microsocks-users}
+SERVERS=${SERVERS:-direct ferry ferry-nolog ferry-users ferry-users-nothrottle dante dante-users microsocks microsocks-users}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 OUT_DIR=${OUT_DIR:-$ROOT/docs/benchmarks/$(date +%F)}
@@ -171,6 +172,7 @@ declare -A LABEL=(
     [ferry]="ferry (defaults: access log stdout)"
     [ferry-nolog]="ferry --access-log off"
     [ferry-users]="ferry --users bcrypt (auth.usersFile from ferry passwd)"
+    [ferry-users-nothrottle]="ferry --users bcrypt, auth.throttle off (baseDelay 0, maxDelay 0, lockoutAfter 1000000)"
     [dante]="dante (socksmethod none)"
     [dante-users]="dante (socksmethod username, system account)"
     [microsocks]="microsocks"
@@ -182,6 +184,12 @@ make_ferry_users() {
     [[ -f $WORK/users ]] && return 0
     echo "$BENCH_PASSWORD" | java -jar "$FERRY_JAR" passwd "$BENCH_USER" >"$WORK/users"
     printf 'auth:\n  required: true\n  usersFile: "%s"\n' "$WORK/users" >"$WORK/ferry-users.yaml"
+    # The login throttle counts a login as failed until it succeeds, so 16 logins at once from
+    # 127.0.0.1 pass its lockout (10) and correct passwords are refused: this row measures bcrypt
+    # without the throttle, beside the defaults' row.
+    { cat "$WORK/ferry-users.yaml"
+      printf '  throttle:\n    baseDelay: 0s\n    maxDelay: 0s\n    lockoutAfter: 1000000\n'
+    } >"$WORK/ferry-users-nothrottle.yaml"
 }
 
 # start_server NAME [nowait]: spawns NAME on SERVER_CPU and (unless nowait) waits until it accepts.
@@ -191,13 +199,13 @@ start_server() {
     case $name in
         direct)
             return 0 ;;
-        ferry | ferry-nolog | ferry-users)
+        ferry | ferry-nolog | ferry-users | ferry-users-nothrottle)
             # Defaults but for the address; --dns-server keeps every packet on loopback (the
             # targets are IP literals, so nothing is resolved).
             ferry_args=(--listen "127.0.0.1:$port" --dns-server 127.0.0.1:9)
             case $name in
                 ferry-nolog) ferry_args+=(--access-log off) ;;
-                ferry-users) make_ferry_users; ferry_args+=(--config "$WORK/ferry-users.yaml") ;;
+                ferry-users*) make_ferry_users; ferry_args+=(--config "$WORK/$name.yaml") ;;
             esac
             # Standard output (the access log) goes to a pipe that is read, as under a container
             # runtime: /dev/null would make each write free. The reader shares the server's core.
@@ -256,7 +264,7 @@ stop_server() {
 # The proxy URI for a server, with the run's credentials where it wants them.
 proxy_uri() {
     case $1 in
-        ferry-users | microsocks-users) echo "socks5://$BENCH_USER:$BENCH_PASSWORD@127.0.0.1:${SERVER_PORT[$1]}" ;;
+        ferry-users | ferry-users-nothrottle | microsocks-users) echo "socks5://$BENCH_USER:$BENCH_PASSWORD@127.0.0.1:${SERVER_PORT[$1]}" ;;
         dante-users) echo "socks5://$DANTE_USER:$BENCH_PASSWORD@127.0.0.1:${SERVER_PORT[$1]}" ;;
         *) echo "socks5://127.0.0.1:${SERVER_PORT[$1]}" ;;
     esac
@@ -269,9 +277,9 @@ proxy_uri() {
 run_load() {
     local workload=$1 server=$2 mode=$3
     shift 3
-    local proxy=(--cpu-pid "$TARGETS_PID")
+    local proxy=(--cpu-pid "$TARGETS_PID" --targets-pid "$TARGETS_PID")
     if [[ $server != direct ]]; then
-        proxy=(--proxy "$(proxy_uri "$server")" --server-pid "${SERVER_PID[$server]}")
+        proxy=(--proxy "$(proxy_uri "$server")" --server-pid "${SERVER_PID[$server]}" --targets-pid "$TARGETS_PID")
     fi
     log "$workload: $server"
     # In the background and waited for, so that a signal reaches the trap (and the clean-up) at once.
@@ -297,12 +305,12 @@ servers_for() {
 }
 
 BULK=$(servers_for "direct ferry dante microsocks")
-CONNECT=$(servers_for "direct ferry ferry-nolog ferry-users dante dante-users microsocks microsocks-users")
+CONNECT=$(servers_for "direct ferry ferry-nolog ferry-users ferry-users-nothrottle dante dante-users microsocks microsocks-users")
 CONNECT_128=$(servers_for "direct ferry ferry-nolog dante microsocks")
 REQUESTS=$(servers_for "direct ferry ferry-nolog dante microsocks")
 UDP=$(servers_for "direct ferry dante") # microsocks has no UDP ASSOCIATE
 MEMORY=$(servers_for "ferry dante microsocks")
-LONG_RUNNING=$(servers_for "ferry ferry-nolog ferry-users dante dante-users microsocks microsocks-users")
+LONG_RUNNING=$(servers_for "ferry ferry-nolog ferry-users ferry-users-nothrottle dante dante-users microsocks microsocks-users")
 SYSCALLS=$(servers_for "direct ferry ferry-nolog dante microsocks")
 for s in $SERVERS; do
     have "$s" || log "note: $s is not installed (or needs root); left out"
@@ -346,7 +354,7 @@ if [[ " $LONG_RUNNING " == *" ferry "* ]]; then
     run_load warmup-connect ferry connect-rate --concurrency 16 --warmup 1s --duration "$DURATION"
     rm -f "$RAW/warmup-connect.jsonl"
 fi
-for s in ferry-nolog ferry-users; do
+for s in ferry-nolog ferry-users ferry-users-nothrottle; do
     if [[ " $LONG_RUNNING " == *" $s "* ]]; then
         run_load warmup-connect "$s" connect-rate --concurrency 16 --warmup 1s --duration "$DURATION"
         rm -f "$RAW/warmup-connect.jsonl"

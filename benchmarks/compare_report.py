@@ -13,7 +13,8 @@ import statistics
 import sys
 from pathlib import Path
 
-SERVERS = ["direct", "ferry", "ferry-nolog", "ferry-users", "dante", "dante-users", "microsocks", "microsocks-users"]
+SERVERS = ["direct", "ferry", "ferry-nolog", "ferry-users", "ferry-users-nothrottle", "dante", "dante-users",
+           "microsocks", "microsocks-users"]
 PEERS = ["dante", "microsocks"]  # without passwords, as Ferry's defaults
 
 # workload: (title, headline figure, unit shown, scale from the figure's unit, higher is better)
@@ -45,6 +46,7 @@ MEMORY = {
                     ("bytes_read_after_resume", "bytes read after resuming", "MiB", 1 / 1048576)],
 }
 COLOURS = {"direct": "#888888", "ferry": "#1f77b4", "ferry-nolog": "#6baed6", "ferry-users": "#08306b",
+           "ferry-users-nothrottle": "#4292c6",
            "dante": "#ff7f0e", "dante-users": "#a63603", "microsocks": "#2ca02c", "microsocks-users": "#00441b"}
 
 
@@ -156,8 +158,11 @@ def targets_section(out, results, machine):
         peers = {p: m(workload, p, "tunnels_per_s") for p in PEERS}
         peers = {p: v for p, v in peers.items() if v}
         best = max(peers, key=peers.get) if peers else None
+        busy = [(srv, m(workload, srv, "load_cpu_cores")) for srv in ["ferry", best] if srv]
+        busy = [f"{srv} {b:.2f}" for srv, b in busy if b is not None]
         row(f"Connect rate, {clients} clients, Ferry's defaults vs the best peer",
-            f"ferry {fmt(ferry)}/s; {best or 'no peer'} {fmt(peers.get(best))}/s",
+            f"ferry {fmt(ferry)}/s; {best or 'no peer'} {fmt(peers.get(best))}/s"
+            + (f" (load core busy: {', '.join(busy)}; near 1.0 the generator set the rate)" if busy else ""),
             ratio(ferry, peers.get(best)), 1.4, True)
 
     for workload, clients in [("connect-rate-16", 16), ("connect-rate-128", 128)]:
@@ -185,9 +190,14 @@ def targets_section(out, results, machine):
     plain = m("connect-rate-16", "ferry", "tunnels_per_s")
     peers = ", ".join(f"{p} {fmt(m('connect-rate-16', p, 'tunnels_per_s'))}/s"
                       for p in ["dante-users", "microsocks-users"] if m("connect-rate-16", p, "tunnels_per_s"))
+    errors = sum(r.get("errors", 0) for r in results.get("connect-rate-16", []) if r["label"] == "ferry-users")
     row("Password logins (bcrypt users file) vs no passwords, connect rate, 16 clients",
-        f"ferry-users {fmt(users)}/s; ferry {fmt(plain)}/s" + (f"; {peers}" if peers else ""),
+        f"ferry-users {fmt(users)}/s ({errors} logins refused); ferry {fmt(plain)}/s" + (f"; {peers}" if peers else ""),
         ratio(users, plain), 0.9, True)
+    loose = m("connect-rate-16", "ferry-users-nothrottle", "tunnels_per_s")
+    if loose is not None:
+        row("Password logins, login throttle off, vs no passwords, connect rate, 16 clients",
+            f"ferry-users-nothrottle {fmt(loose)}/s; ferry {fmt(plain)}/s", ratio(loose, plain), 0.9, True)
 
     ferry = m("udp-rate", "ferry", "datagrams_per_s")
     dante = m("udp-rate", "dante", "datagrams_per_s")
@@ -365,15 +375,17 @@ def cpu_section(results, servers):
     """Server CPU per tunnel in connect-rate, and whether the generator was the limit."""
     md = ["## CPU per tunnel (connect rate; utime+stime from /proc over the measured window)", "",
           "Server: the server's process tree; for direct, the targets' process (the far side of every "
-          "connection, which a proxy has twice over). Generator: the load generator's own process, pinned "
-          "to one core; near 1.0 core busy, the generator rather than the server was the limit.", "",
+          "connection, which a proxy has twice over). Generator and targets: the load side, both pinned to "
+          "the load core; with the load core near 1.0 busy, the load side rather than the server set the rate.", "",
           "| workload | figure | " + " | ".join(servers) + " |", "|---|---|" + "---|" * len(servers)]
     found = False
     for workload in ["connect-rate-16", "connect-rate-128"]:
         for figure, title in [("server_cpu_us_per_tunnel", "server µs/tunnel"),
                               ("server_cpu_cores", "server cores busy"),
                               ("generator_cpu_us_per_tunnel", "generator µs/tunnel"),
-                              ("generator_cpu_cores", "generator cores busy")]:
+                              ("targets_cpu_us_per_tunnel", "targets µs/tunnel"),
+                              ("generator_cpu_cores", "generator cores busy"),
+                              ("load_cpu_cores", "load core busy (generator + targets)")]:
             cells = [fmt(median(runs(results, workload, s, figure))) for s in servers]
             found = found or any(c != "–" for c in cells)
             md.append(f"| {WORKLOADS[workload][0]} | {title} | " + " | ".join(cells) + " |")

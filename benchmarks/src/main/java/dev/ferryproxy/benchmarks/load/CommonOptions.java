@@ -56,6 +56,11 @@ final class CommonOptions {
                     + "tunnel connect-rate reports; default: --server-pid. For direct loopback, the targets' process.")
     Long cpuPid;
 
+    @Option(names = "--targets-pid", paramLabel = "PID",
+            description = "The targets' process, when they run in another process on the generator's core: connect-rate "
+                    + "adds its CPU to the generator's (load_cpu_cores), to show whether the load side was the limit.")
+    Long targetsPid;
+
     @Option(names = "--await-proxy", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Wait up to this long for the proxy to accept a TCP connection before starting (for a server "
                     + "just spawned); the wait is not measured.")

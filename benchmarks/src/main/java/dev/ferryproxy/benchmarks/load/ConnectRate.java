@@ -54,14 +54,14 @@ final class ConnectRate extends Workload {
             }
             long measuredFrom = start;
             long completedAtWarmupEnd = 0;
-            CpuWindow cpu = new CpuWindow(common.cpuPidOrDefault());
+            CpuWindow cpu = new CpuWindow(common.cpuPidOrDefault(), common.targetsPid);
             if (!common.warmup.isZero()) {
                 sleepUntil(warmupEnd, () -> clientsEnded.getCount() == 0);
                 handshakes.reset();
                 cycles.reset();
                 measuredFrom = System.nanoTime();
                 completedAtWarmupEnd = completed.sum();
-                cpu = new CpuWindow(common.cpuPidOrDefault());
+                cpu = new CpuWindow(common.cpuPidOrDefault(), common.targetsPid);
             }
             sleepUntil(end, () -> clientsEnded.getCount() == 0);
             stopping = true;

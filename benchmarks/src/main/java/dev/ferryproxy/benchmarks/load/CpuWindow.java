@@ -3,8 +3,8 @@ package dev.ferryproxy.benchmarks.load;
 import java.io.IOException;
 
 /**
- * CPU time over a measured window, of the generator's own process and of a server's process tree
- * (when its PID is known), turned into microseconds per operation and cores busy. The generator's
+ * CPU time over a measured window, of the generator's own process, of a server's process tree
+ * (when its PID is known) and of the targets' process (when they run apart), turned into microseconds per operation and cores busy. The generator's
  * own figure says whether it, rather than the server, was the limit: near one core busy on a
  * generator pinned to one core, it was.
  */
@@ -12,16 +12,26 @@ final class CpuWindow {
     private static final long SELF = ProcessHandle.current().pid();
 
     private final Long serverPid;
+    private final Long targetsPid;
     private final long selfStart;
     private final long serverStart;
+    private final long targetsStart;
     private long selfUsed = -1;
     private long serverUsed = -1;
+    private long targetsUsed = -1;
 
-    /** Starts the window now; {@code serverPid} may be {@code null} (no server figure). */
-    CpuWindow(Long serverPid) {
+    /**
+     * Starts the window now.
+     *
+     * @param serverPid the server's process, or {@code null} (no server figure)
+     * @param targetsPid the targets' process when they run apart from the generator, or {@code null}
+     */
+    CpuWindow(Long serverPid, Long targetsPid) {
         this.serverPid = serverPid;
+        this.targetsPid = targetsPid;
         this.selfStart = read(SELF);
         this.serverStart = serverPid == null ? -1 : read(serverPid);
+        this.targetsStart = targetsPid == null ? -1 : read(targetsPid);
     }
 
     /** Ends the window now. */
@@ -33,6 +43,10 @@ final class CpuWindow {
         if (serverStart >= 0) {
             long now = read(serverPid);
             serverUsed = now < 0 ? -1 : now - serverStart;
+        }
+        if (targetsStart >= 0) {
+            long now = read(targetsPid);
+            targetsUsed = now < 0 ? -1 : now - targetsStart;
         }
     }
 
@@ -46,6 +60,11 @@ final class CpuWindow {
         if (selfUsed >= 0 && operations > 0) {
             result.figure("generator_cpu_us_per_tunnel", selfUsed / 1000.0 / operations, "us")
                     .figure("generator_cpu_cores", selfUsed / 1e9 / seconds, "cores");
+            if (targetsUsed >= 0) {
+                // The load side in all: with both on one core, near 1.0 means the load, not the server, was the limit.
+                result.figure("targets_cpu_us_per_tunnel", targetsUsed / 1000.0 / operations, "us")
+                        .figure("load_cpu_cores", (selfUsed + targetsUsed) / 1e9 / seconds, "cores");
+            }
         }
     }
 

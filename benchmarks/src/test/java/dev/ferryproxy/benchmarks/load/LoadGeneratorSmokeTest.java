@@ -154,6 +154,17 @@ class LoadGeneratorSmokeTest {
         assertThat(result.figure("server_cpu_us_per_tunnel")).isNotNegative();
         assertThat(result.figure("generator_cpu_us_per_tunnel")).isNotNegative();
         assertThat(result.unit("server_cpu_us_per_tunnel")).isEqualTo("us");
+        assertThat(result.figures()).doesNotContainKey("load_cpu_cores"); // no --targets-pid
+    }
+
+    @Test
+    void connectRateAddsTheTargetsProcessToTheLoadSide() {
+        // In-process targets: this process stands in for the targets' process.
+        String pid = Long.toString(ProcessHandle.current().pid());
+        Result result = run("connect-rate", "--proxy", proxy("socks5"), "--targets-pid", pid, "--count", "100",
+                "--concurrency", "4", "--duration", "20s");
+        assertThat(result.figure("targets_cpu_us_per_tunnel")).isNotNegative();
+        assertThat(result.figure("load_cpu_cores")).isGreaterThanOrEqualTo(result.figure("generator_cpu_cores"));
     }
 
     @Test
