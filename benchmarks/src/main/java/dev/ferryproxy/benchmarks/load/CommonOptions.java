@@ -51,6 +51,26 @@ final class CommonOptions {
             description = "The server's process: its memory (VmRSS and Pss, with its child processes) is read from /proc.")
     Long serverPid;
 
+    @Option(names = "--cpu-pid", paramLabel = "PID",
+            description = "The process whose CPU time (utime+stime from /proc, with its child processes) per "
+                    + "tunnel connect-rate reports; default: --server-pid. For direct loopback, the targets' process.")
+    Long cpuPid;
+
+    @Option(names = "--targets-pid", paramLabel = "PID",
+            description = "The targets' process, when they run in another process on the generator's core: connect-rate "
+                    + "adds its CPU to the generator's (load_cpu_cores), to show whether the load side was the limit.")
+    Long targetsPid;
+
+    @Option(names = "--await-proxy", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Wait up to this long for the proxy to accept a TCP connection before starting (for a server "
+                    + "just spawned); the wait is not measured.")
+    Duration awaitProxy;
+
+    @Option(names = "--time-origin", paramLabel = "EPOCH_MS",
+            description = "Count the per-second samples' times from this wall-clock moment (milliseconds since the "
+                    + "epoch, e.g. when the server was spawned: date +%s%3N) instead of from the start of the load.")
+    Long timeOriginEpochMs;
+
     @Option(names = "--label", paramLabel = "NAME",
             description = "What the results are labelled with (default: direct, or the proxy URI without password).")
     String label;
@@ -62,6 +82,11 @@ final class CommonOptions {
     @Option(names = "--results", paramLabel = "FILE",
             description = "Also append each result as one JSON line to FILE.")
     Path resultsFile;
+
+    /** The process whose CPU per operation is reported, or {@code null}. */
+    Long cpuPidOrDefault() {
+        return cpuPid != null ? cpuPid : serverPid;
+    }
 
     ProxyUri proxyUri() {
         return proxy == null || proxy.isEmpty() || proxy.equals("direct") ? null : ProxyUri.parse(proxy);

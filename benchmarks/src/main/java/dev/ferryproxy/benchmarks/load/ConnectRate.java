@@ -54,30 +54,32 @@ final class ConnectRate extends Workload {
             }
             long measuredFrom = start;
             long completedAtWarmupEnd = 0;
+            CpuWindow cpu = new CpuWindow(common.cpuPidOrDefault(), common.targetsPid);
             if (!common.warmup.isZero()) {
                 sleepUntil(warmupEnd, () -> clientsEnded.getCount() == 0);
                 handshakes.reset();
                 cycles.reset();
                 measuredFrom = System.nanoTime();
                 completedAtWarmupEnd = completed.sum();
+                cpu = new CpuWindow(common.cpuPidOrDefault(), common.targetsPid);
             }
             sleepUntil(end, () -> clientsEnded.getCount() == 0);
             stopping = true;
             long measuredTo = System.nanoTime();
             long measured = completed.sum() - completedAtWarmupEnd;
+            cpu.end();
             Histogram handshake = handshakes.take();
             Histogram cycle = cycles.take();
             // Cycles under way end within the timeout; wait for them so no channel outlives the run.
             clientsEnded.await(common.timeout.toMillis() + 2000, TimeUnit.MILLISECONDS);
             double seconds = (measuredTo - measuredFrom) / 1e9;
-            for (Sample sample : sampler.stop()) {
-                result.sample(sample);
-            }
+            addSamples(result, sampler);
             result.sampleUnit("tunnels/s")
                     .figure("tunnels_per_s", measured / seconds, "tunnels/s")
                     .figure("cycles_measured", measured, "count")
                     .figure("cycles_total", completed.sum(), "count")
                     .figure("seconds_measured", Math.round(seconds * 1000) / 1000.0, "s");
+            cpu.addFigures(result, measured, seconds);
             Latencies.addFigures(result, "handshake", handshake);
             Latencies.addFigures(result, "cycle", cycle);
         }

@@ -21,6 +21,7 @@ final class PerSecondSampler implements AutoCloseable {
     private final LongSupplier total;
     private final double scale;
     private final long startNanos;
+    private final long startEpochMillis;
     private final long warmupEndNanos;
     private final long intervalNanos;
     private long lastNanos;
@@ -37,6 +38,7 @@ final class PerSecondSampler implements AutoCloseable {
         this.total = total;
         this.scale = scale;
         this.startNanos = System.nanoTime();
+        this.startEpochMillis = System.currentTimeMillis();
         this.warmupEndNanos = startNanos + warmupNanos;
         this.lastNanos = startNanos;
         this.intervalNanos = intervalMillis * 1_000_000L;
@@ -61,6 +63,11 @@ final class PerSecondSampler implements AutoCloseable {
             tick();
         }
         return new ArrayList<>(samples);
+    }
+
+    /** The wall-clock moment sampling began, to count sample times from another origin. */
+    long startEpochMillis() {
+        return startEpochMillis;
     }
 
     @Override

@@ -145,6 +145,51 @@ class LoadGeneratorSmokeTest {
     }
 
     @Test
+    void connectRateReportsTheServersCpuPerTunnel() {
+        // The server runs in this process: its CPU is this process's.
+        String pid = Long.toString(ProcessHandle.current().pid());
+        Result result = run("connect-rate", "--proxy", proxy("socks5"), "--server-pid", pid, "--count", "200",
+                "--concurrency", "4", "--duration", "20s");
+        assertThat(result.parameters()).containsEntry("cpu_pid", pid);
+        assertThat(result.figure("server_cpu_us_per_tunnel")).isNotNegative();
+        assertThat(result.figure("generator_cpu_us_per_tunnel")).isNotNegative();
+        assertThat(result.unit("server_cpu_us_per_tunnel")).isEqualTo("us");
+        assertThat(result.figures()).doesNotContainKey("load_cpu_cores"); // no --targets-pid
+    }
+
+    @Test
+    void connectRateAddsTheTargetsProcessToTheLoadSide() {
+        // In-process targets: this process stands in for the targets' process.
+        String pid = Long.toString(ProcessHandle.current().pid());
+        Result result = run("connect-rate", "--proxy", proxy("socks5"), "--targets-pid", pid, "--count", "100",
+                "--concurrency", "4", "--duration", "20s");
+        assertThat(result.figure("targets_cpu_us_per_tunnel")).isNotNegative();
+        assertThat(result.figure("load_cpu_cores")).isGreaterThanOrEqualTo(result.figure("generator_cpu_cores"));
+    }
+
+    @Test
+    void connectRateCountsSampleTimesFromTheOriginGiven() {
+        long fiveSecondsAgo = System.currentTimeMillis() - 5000;
+        Result result = run("connect-rate", "--proxy", proxy("socks5"), "--await-proxy", "5s",
+                "--time-origin", Long.toString(fiveSecondsAgo), "--concurrency", "2", "--duration", "1500ms");
+        assertThat(result.samples()).isNotEmpty();
+        // The first sample ends a second after sampling began, which was at least 5 s after the origin.
+        assertThat(result.samples().get(0).elapsedSeconds()).isGreaterThanOrEqualTo(6.0);
+        assertThat(Double.parseDouble(result.parameters().get("samples_start_s"))).isGreaterThanOrEqualTo(5.0);
+    }
+
+    @Test
+    void awaitProxyGivesUpOnAPortNobodyListensOn() throws Exception {
+        int unused;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            unused = socket.getLocalPort();
+        }
+        int code = LoadGenerator.run(r -> { }, System.out, "connect-rate", "--proxy", "socks5://127.0.0.1:" + unused,
+                "--await-proxy", "300ms", "--count", "1", "--duration", "1s");
+        assertThat(code).isEqualTo(1);
+    }
+
+    @Test
     void requestResponseCompletesTheRoundTripsAsked() {
         Result result = run("request-response", "--proxy", guardedProxy(), "--connections", "2", "--count", "40",
                 "--size", "100", "--duration", "20s");
