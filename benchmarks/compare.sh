@@ -119,7 +119,7 @@ start_server() {
         direct)
             return 0 ;;
         ferry)
-            # No rate limit on UDP (the default is 10000 datagrams/s per association), no access log
+            # No rate limit on UDP (the default is 100000 datagrams/s per association), no access log
             # (Dante and microsocks log nothing per connection either).
             printf 'udp:\n  maxPacketsPerSecond: 0\naccessLog: "off"\n' >"$WORK/ferry.yaml"
             # shellcheck disable=SC2086 # FERRY_JAVA_OPTS is a list of JVM flags
