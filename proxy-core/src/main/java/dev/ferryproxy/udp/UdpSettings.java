@@ -23,9 +23,9 @@ public record UdpSettings(boolean enabled, PortRange ports, Duration idleTimeout
     /** The largest payload of a UDP datagram over IPv4. */
     public static final int MAX_UDP_PAYLOAD = 65_507;
 
-    /** On, any port, 2 minutes idle, 65507 bytes, 1024 destinations, 10000 datagrams/s, only known sources. */
+    /** On, any port, 2 minutes idle, 65507 bytes, 1024 destinations, 100000 datagrams/s, only known sources. */
     public static final UdpSettings DEFAULT = new UdpSettings(true, null, Duration.ofMinutes(2), MAX_UDP_PAYLOAD,
-            1024, 10_000, false);
+            1024, 100_000, false);
 
     public UdpSettings {
         Objects.requireNonNull(idleTimeout, "idleTimeout");

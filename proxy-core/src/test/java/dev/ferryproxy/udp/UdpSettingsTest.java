@@ -25,7 +25,7 @@ class UdpSettingsTest {
         assertThat(defaults.idleTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(defaults.maxDatagramBytes()).isEqualTo(65_507);
         assertThat(defaults.maxDestinations()).isEqualTo(1024);
-        assertThat(defaults.maxPacketsPerSecond()).isEqualTo(10_000);
+        assertThat(defaults.maxPacketsPerSecond()).isEqualTo(100_000);
         assertThat(defaults.repliesFromAnySource()).isFalse();
         assertThat(defaults.withEnabled(false).enabled()).isFalse();
     }
