@@ -91,6 +91,9 @@ final class EffectiveConfig {
         if (file.auth().throttle() != null) {
             builder.loginThrottle(file.auth().throttle());
         }
+        if (file.auth().cacheTtl() != null) {
+            builder.authCacheTtl(file.auth().cacheTtl());
+        }
         builder.bind(bindSettings(file.bind(), options.allowBind()));
         builder.udp(udpSettings(file.udp(), options.noUdp()));
         builder.advertisedAddress(first(options.advertisedAddress(), file.advertisedAddress()));

@@ -105,7 +105,7 @@ class EffectiveConfigTest {
     void fileSettingsApplyWhenNoOptionOverridesThem() throws Exception {
         FerryConfig file = file("listen: [\"127.0.0.2:1081\"]\ntimeouts: { handshake: 3s, connect: 4s }\n"
                 + "dns: { servers: [\"127.0.0.1:5353\"], queryTimeout: 2s }\ntransport: nio\nworkerThreads: 3\n"
-                + "auth: { closeConnectionsOfRemovedUsers: true, throttle: { lockoutAfter: 4 } }\n");
+                + "auth: { closeConnectionsOfRemovedUsers: true, throttle: { lockoutAfter: 4 }, cacheTtl: 0s }\n");
         ProxyServerConfig config = assemble(file, CommandLineSettings.none(), UserDirectory.empty());
         assertThat(config.listeners()).containsExactly(new InetSocketAddress("127.0.0.2", 1081));
         assertThat(config.handshakeTimeout()).isEqualTo(Duration.ofSeconds(3));
@@ -116,12 +116,14 @@ class EffectiveConfigTest {
         assertThat(config.workerThreads()).isEqualTo(3);
         assertThat(config.closeConnectionsOfRemovedUsers()).isTrue();
         assertThat(config.loginThrottle().lockoutAfter()).isEqualTo(4);
+        assertThat(config.authCacheTtl()).isZero();
     }
 
     @Test
     void relayAndIdleTimeoutComeFromTheOptionThenTheFileThenTheDefaults() throws Exception {
         ProxyServerConfig defaults = assemble(FerryConfig.empty(), CommandLineSettings.none(), UserDirectory.empty());
         assertThat(defaults.relay()).isEqualTo(RelayMode.AUTO);
+        assertThat(defaults.authCacheTtl()).isEqualTo(ProxyServerConfig.DEFAULT_AUTH_CACHE_TTL);
         assertThat(defaults.idleTimeout()).isZero();
         FerryConfig file = file("relay: buffer\nidleTimeout: 10m\n");
         ProxyServerConfig fromFile = assemble(file, CommandLineSettings.none(), UserDirectory.empty());

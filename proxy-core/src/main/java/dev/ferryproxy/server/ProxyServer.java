@@ -4,6 +4,7 @@ import dev.ferryproxy.accesslog.EndReason;
 import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.PasswordAuthenticator;
+import dev.ferryproxy.auth.VerifiedCredentialCache;
 import dev.ferryproxy.bind.BindService;
 import dev.ferryproxy.connect.TargetConnector;
 import dev.ferryproxy.connect.UpstreamConnector;
@@ -67,6 +68,8 @@ public final class ProxyServer implements AutoCloseable {
     private final ProxyServerConfig config;
     private final AtomicReference<ProxyPolicy> policy;
     private final PasswordAuthenticator authenticator;
+    /** The logins that passed a full password check lately, answered without one until they expire. */
+    private final VerifiedCredentialCache loginCache;
     private final UdpAssociateService udp;
     private final UserSessions sessions = new UserSessions();
     private final ProxyProtocolStats proxyProtocolStats = new ProxyProtocolStats();
@@ -85,7 +88,8 @@ public final class ProxyServer implements AutoCloseable {
         this.config = config;
         this.metrics = ProxyMetrics.create(config.meterRegistry(), config.metrics());
         this.policy = new AtomicReference<>(config.policy());
-        this.authenticator = new PasswordAuthenticator(config.authThreads());
+        this.loginCache = new VerifiedCredentialCache(config.authCacheTtl());
+        this.authenticator = new PasswordAuthenticator(config.authThreads(), loginCache);
         this.transport = Transport.select(config.transport());
         this.workers = transport.newEventLoopGroup(
                 config.workerThreads() > 0 ? config.workerThreads() : Runtime.getRuntime().availableProcessors());
@@ -156,6 +160,12 @@ public final class ProxyServer implements AutoCloseable {
         FunctionCounter.builder("ferry.proxy.protocol.headers", proxyProtocolStats, ProxyProtocolStats::rejected)
                 .tag("result", "rejected")
                 .description("connections closed for a missing, malformed, late or untrusted PROXY protocol header")
+                .register(metrics.registry());
+        FunctionCounter.builder("ferry.login.cache", loginCache, VerifiedCredentialCache::hits)
+                .tag("result", "hit").description("logins of configured users answered without a bcrypt check")
+                .register(metrics.registry());
+        FunctionCounter.builder("ferry.login.cache", loginCache, VerifiedCredentialCache::misses)
+                .tag("result", "miss").description("logins of configured users that took the full password check")
                 .register(metrics.registry());
         UdpMeters.bind(metrics.registry(), udp);
         new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(metrics.registry());
@@ -250,6 +260,10 @@ public final class ProxyServer implements AutoCloseable {
     public void updatePolicy(ProxyPolicy next) {
         ProxyServerConfig.checkNotAnOpenProxy(boundAddresses, next, config.allowOpenProxy());
         policy.set(next);
+        // After the swap. A check still under way then remembers the Credential it checked, and a
+        // later login finds that entry only while its user still has that very Credential object:
+        // a reload that re-read the user made a new one.
+        loginCache.clear();
         if (config.closeConnectionsOfRemovedUsers()) {
             int closed = sessions.closeAllExcept(next.users().names());
             if (closed > 0) {

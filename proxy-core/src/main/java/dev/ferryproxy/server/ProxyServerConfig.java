@@ -36,6 +36,8 @@ import java.util.Objects;
  * @param policy users, password requirement and access rules (a reload replaces them)
  * @param loginThrottle how failed logins slow down and lock out a client address
  * @param authThreads threads that check passwords, off the event loops
+ * @param authCacheTtl how long a password that passed a full (bcrypt) check is answered without one;
+ *     zero for never (see {@link dev.ferryproxy.auth.VerifiedCredentialCache})
  * @param allowOpenProxy serve on a non-loopback address with neither passwords nor client rules
  * @param closeConnectionsOfRemovedUsers whether a reload that removes a user ends that user's connections
  * @param bind whether and how BIND is served (off by default)
@@ -66,6 +68,7 @@ public record ProxyServerConfig(
         ProxyPolicy policy,
         LoginThrottle.Settings loginThrottle,
         int authThreads,
+        Duration authCacheTtl,
         boolean allowOpenProxy,
         boolean closeConnectionsOfRemovedUsers,
         BindSettings bind,
@@ -79,6 +82,11 @@ public record ProxyServerConfig(
         RelayMode relay) {
 
     public static final int DEFAULT_PORT = 1080;
+    /**
+     * As long as a browser session's bursts of connections, short enough that a password changed
+     * or removed elsewhere (a reload drops the cache at once) stops working soon after.
+     */
+    public static final Duration DEFAULT_AUTH_CACHE_TTL = Duration.ofMinutes(5);
 
     public ProxyServerConfig {
         listeners = List.copyOf(listeners);
@@ -101,6 +109,10 @@ public record ProxyServerConfig(
         Objects.requireNonNull(loginThrottle, "loginThrottle");
         if (authThreads < 1) {
             throw new IllegalArgumentException("authThreads: " + authThreads + " (expected: >= 1)");
+        }
+        Objects.requireNonNull(authCacheTtl, "authCacheTtl");
+        if (authCacheTtl.isNegative()) {
+            throw new IllegalArgumentException("authCacheTtl: " + authCacheTtl + " (expected: >= 0, 0 for none)");
         }
         metrics = metrics != null ? metrics : MetricsSettings.DEFAULT;
         Objects.requireNonNull(idleTimeout, "idleTimeout");
@@ -162,7 +174,7 @@ public record ProxyServerConfig(
     public ProxyServerConfig withMeterRegistry(MeterRegistry registry) {
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
-                authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, registry,
+                authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, registry,
                 proxyProtocol, accessLog, metrics, idleTimeout, relay);
     }
 
@@ -170,7 +182,7 @@ public record ProxyServerConfig(
     public ProxyServerConfig withAccessLog(AccessLogSink sink) {
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
-                authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
+                authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
                 proxyProtocol, sink, metrics, idleTimeout, relay);
     }
 
@@ -178,7 +190,7 @@ public record ProxyServerConfig(
     public ProxyServerConfig withMetrics(MetricsSettings settings) {
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
-                authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
+                authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
                 proxyProtocol, accessLog, settings, idleTimeout, relay);
     }
 
@@ -200,6 +212,7 @@ public record ProxyServerConfig(
         private ProxyPolicy policy = ProxyPolicy.open();
         private LoginThrottle.Settings loginThrottle = LoginThrottle.Settings.DEFAULT;
         private int authThreads = 2;
+        private Duration authCacheTtl = DEFAULT_AUTH_CACHE_TTL;
         private boolean allowOpenProxy;
         private boolean closeConnectionsOfRemovedUsers;
         private BindSettings bind = BindSettings.DEFAULT;
@@ -269,6 +282,11 @@ public record ProxyServerConfig(
 
         public Builder authThreads(int threads) {
             this.authThreads = threads;
+            return this;
+        }
+
+        public Builder authCacheTtl(Duration ttl) {
+            this.authCacheTtl = ttl;
             return this;
         }
 
@@ -346,8 +364,8 @@ public record ProxyServerConfig(
                     : listeners;
             return new ProxyServerConfig(effective, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers,
                     transport, workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy,
-                    loginThrottle, authThreads, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress,
-                    meterRegistry, proxyProtocol, accessLog, metrics, idleTimeout, relay);
+                    loginThrottle, authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp,
+                    advertisedAddress, meterRegistry, proxyProtocol, accessLog, metrics, idleTimeout, relay);
         }
     }
 }

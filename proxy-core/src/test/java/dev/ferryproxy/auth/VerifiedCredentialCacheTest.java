@@ -68,4 +68,15 @@ class VerifiedCredentialCacheTest {
         cache.clear();
         assertFalse(cache.isVerified("alice", alice, b("pw")));
     }
+
+    @Test
+    void countsHitsAndMisses() {
+        VerifiedCredentialCache cache = cache(Duration.ofMinutes(5), 100);
+        cache.isVerified("alice", alice, b("pw"));
+        cache.remember("alice", alice, b("pw"));
+        cache.isVerified("alice", alice, b("pw"));
+        cache.isVerified("alice", alice, b("wrong"));
+        assertEquals(1, cache.hits());
+        assertEquals(2, cache.misses());
+    }
 }

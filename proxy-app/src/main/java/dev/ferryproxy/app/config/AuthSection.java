@@ -18,7 +18,8 @@ final class AuthSection {
     }
 
     static FerryConfig.Auth read(ConfigNode node, Path baseDirectory) throws ConfigException {
-        ConfigMap auth = node.asMap("required", "usersFile", "users", "closeConnectionsOfRemovedUsers", "throttle");
+        ConfigMap auth = node.asMap("required", "usersFile", "users", "closeConnectionsOfRemovedUsers", "throttle",
+                "cacheTtl");
         Boolean required = auth.read("required", ConfigNode::asBoolean);
 
         Path usersFile = null;
@@ -42,7 +43,8 @@ final class AuthSection {
 
         return new FerryConfig.Auth(required, auth.get("required").orElse(null), fileUsers.with(inlineUsers), usersFile,
                 auth.read("closeConnectionsOfRemovedUsers", ConfigNode::asBoolean),
-                auth.read("throttle", AuthSection::throttle));
+                auth.read("throttle", AuthSection::throttle),
+                auth.read("cacheTtl", ConfigFile::nonNegativeDuration));
     }
 
     /** {@code users: [{name: alice, passwordHash: "$2y$10$..."}]}: bcrypt hashes only, never clear passwords. */

@@ -80,10 +80,11 @@ public record FerryConfig(
      * @param usersFile {@code auth.usersFile}, resolved against the configuration file's directory
      * @param closeConnectionsOfRemovedUsers {@code auth.closeConnectionsOfRemovedUsers}
      * @param throttle {@code auth.throttle}, missing keys filled from the defaults; null when not given
+     * @param cacheTtl {@code auth.cacheTtl}: how long a verified password skips bcrypt; null when not given
      */
     public record Auth(Boolean required, ConfigNode requiredNode, UserDirectory users, Path usersFile,
-            Boolean closeConnectionsOfRemovedUsers, LoginThrottle.Settings throttle) {
-        public static final Auth NONE = new Auth(null, null, UserDirectory.empty(), null, null, null);
+            Boolean closeConnectionsOfRemovedUsers, LoginThrottle.Settings throttle, Duration cacheTtl) {
+        public static final Auth NONE = new Auth(null, null, UserDirectory.empty(), null, null, null, null);
 
         public Auth {
             Objects.requireNonNull(users, "users");
@@ -187,6 +188,7 @@ public record FerryConfig(
         settings.put("accessLog", accessLog);
         settings.put("auth.closeConnectionsOfRemovedUsers", auth.closeConnectionsOfRemovedUsers());
         settings.put("auth.throttle", auth.throttle());
+        settings.put("auth.cacheTtl", auth.cacheTtl());
         return settings;
     }
 }

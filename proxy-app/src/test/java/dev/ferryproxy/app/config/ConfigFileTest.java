@@ -274,6 +274,8 @@ class ConfigFileTest {
         "auth: { users: [{ name: 'a:b', passwordHash: x }] }|1:25|auth.users[0].name|a user name cannot contain ':'",
         "auth: { required: maybe }|1:19|auth.required|expected true or false, got 'maybe'",
         "auth: { throttle: { lockoutAfter: 0 } }|1:35|auth.throttle.lockoutAfter|0 is out of range (expected: 1-1000000)",
+        "auth: { cacheTtl: -1s }|1:19|auth.cacheTtl|'-1s' is negative",
+        "auth: { cacheTtl: soon }|1:19|auth.cacheTtl|'soon' is not a duration",
     })
     void eachBadValueIsNamed(String yaml, String lineAndColumn, String key, String problem) throws IOException {
         String[] position = lineAndColumn.split(":");
@@ -347,6 +349,7 @@ class ConfigFileTest {
                 + "    - { name: alice, passwordHash: \"" + hash + "\" }\n"
                 + "  closeConnectionsOfRemovedUsers: true\n"
                 + "  throttle: { baseDelay: 100ms, lockoutAfter: 3 }\n"
+                + "  cacheTtl: 90s\n"
                 + "rules:\n"
                 + "  - name: office\n"
                 + "    action: allow\n"
@@ -377,6 +380,7 @@ class ConfigFileTest {
         assertThat(config.auth().throttle()).isEqualTo(new LoginThrottle.Settings(Duration.ofMillis(100),
                 LoginThrottle.Settings.DEFAULT.maxDelay(), 3, LoginThrottle.Settings.DEFAULT.lockoutDuration(),
                 LoginThrottle.Settings.DEFAULT.forgetAfter()));
+        assertThat(config.auth().cacheTtl()).isEqualTo(Duration.ofSeconds(90));
 
         assertThat(config.rules()).hasSize(2);
         Rule office = config.rules().get(0);
@@ -405,7 +409,7 @@ class ConfigFileTest {
         assertThat(before.restartOnlySettings()).isEqualTo(same.restartOnlySettings());
         assertThat(before.restartOnlySettings()).isNotEqualTo(moved.restartOnlySettings());
         assertThat(List.copyOf(before.restartOnlySettings().keySet())).contains("listen", "timeouts.handshake",
-                "auth.throttle");
+                "auth.throttle", "auth.cacheTtl");
     }
 
     @Test
