@@ -1,29 +1,21 @@
 package dev.ferryproxy.app;
 
-import ch.qos.logback.classic.AsyncAppender;
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
-import ch.qos.logback.core.FileAppender;
-import ch.qos.logback.core.OutputStreamAppender;
-import dev.ferryproxy.accesslog.AccessLogSink;
-import org.slf4j.LoggerFactory;
 
+import java.io.FileNotFoundException;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * The access log's destination ({@code --access-log stdout|off|PATH}, {@code accessLog:}) and the
- * Logback logger {@value #LOGGER} that writes it: its own {@link AsyncAppender} (never blocking:
- * when its queue is full, lines are dropped rather than the event loops kept waiting) in front of
- * standard output or a file, one JSON line per entry ({@link AccessLogJson}), not passed on to
- * the root logger and not silenced by {@code --log-level}.
+ * The access log's destination ({@code --access-log stdout|off|PATH}, {@code accessLog:}): standard
+ * output or a file appended to, one JSON line per entry ({@link AccessLogJson}), written in batches
+ * by an {@link AccessLogWriter} (never blocking an event loop: when its queue is full, lines are
+ * dropped and counted). Not a logger, so {@code --log-level} does not silence it.
  */
 public final class AccessLog {
-    static final String LOGGER = "ferry.access";
     public static final AccessLog STDOUT = new AccessLog(null, false);
     public static final AccessLog OFF = new AccessLog(null, true);
 
@@ -63,47 +55,28 @@ public final class AccessLog {
         return file;
     }
 
-    /** Sets up the logger and returns the sink that feeds it; null when off. */
-    AccessLogSink start() {
+    /**
+     * Opens the destination and starts its writer; null when off. Close the writer at the end: it
+     * writes what is still queued.
+     *
+     * @throws IllegalStateException when the file cannot be opened for appending (the message says why)
+     */
+    AccessLogWriter start() {
         if (off) {
             return null;
         }
-        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-        encoder.setContext(context);
-        encoder.setPattern("%msg%n");
-        encoder.start();
-        OutputStreamAppender<ILoggingEvent> out;
-        if (file != null) {
-            FileAppender<ILoggingEvent> fileAppender = new FileAppender<>();
-            fileAppender.setFile(file.toString());
-            fileAppender.setAppend(true);
-            out = fileAppender;
-        } else {
-            ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
-            console.setTarget("System.out");
-            out = console;
+        if (file == null) {
+            // Through System.out, not its file descriptor: the server's log lines go there too
+            // (Logback's console appender), and System.out's lock keeps a batch and a log line from
+            // interleaving (a pipe makes only writes of up to 4 KiB atomic).
+            return new AccessLogWriter(new CheckedPrintStream(System.out), false, "standard output");
         }
-        out.setContext(context);
-        out.setName("ACCESS-OUT");
-        out.setEncoder(encoder);
-        out.start();
-        if (!out.isStarted()) {
-            throw new IllegalStateException("cannot write the access log to " + file);
+        try {
+            return new AccessLogWriter(new FileOutputStream(file.toFile(), true), true, file.toString());
+        } catch (FileNotFoundException e) {
+            // The JDK's message names the file and the reason ("(Permission denied)", "(Is a directory)").
+            throw new IllegalStateException("cannot write the access log to " + e.getMessage());
         }
-        AsyncAppender async = new AsyncAppender();
-        async.setContext(context);
-        async.setName("ACCESS");
-        async.setQueueSize(8192);
-        async.setDiscardingThreshold(0);
-        async.setNeverBlock(true);
-        async.addAppender(out);
-        async.start();
-        Logger logger = context.getLogger(LOGGER);
-        logger.setAdditive(false);
-        logger.setLevel(Level.INFO);
-        logger.addAppender(async);
-        return entry -> logger.info(AccessLogJson.render(entry));
     }
 
     @Override
@@ -119,5 +92,38 @@ public final class AccessLog {
     @Override
     public int hashCode() {
         return Objects.hash(file, off);
+    }
+
+    /** A PrintStream that reports its errors, which PrintStream only records, as IOExceptions. */
+    private static final class CheckedPrintStream extends OutputStream {
+        private final PrintStream out;
+
+        CheckedPrintStream(PrintStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            check();
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+            check();
+        }
+
+        @Override
+        public void flush() throws IOException {
+            check();
+        }
+
+        /** checkError flushes, and its flag stays set once set: after a failure every batch is lost. */
+        private void check() throws IOException {
+            if (out.checkError()) {
+                throw new IOException("standard output is closed or failed");
+            }
+        }
     }
 }

@@ -23,6 +23,12 @@ final class AccessLogJson {
 
     static String render(AccessLogEntry entry) {
         StringBuilder json = new StringBuilder(320);
+        render(entry, json);
+        return json.toString();
+    }
+
+    /** Appends {@code entry}'s line, without the newline, to {@code json}. */
+    static void render(AccessLogEntry entry, StringBuilder json) {
         json.append("{\"time\":");
         string(json, DateTimeFormatter.ISO_INSTANT.format(entry.time()));
         json.append(",\"listener\":");
@@ -44,7 +50,7 @@ final class AccessLogJson {
         json.append(",\"durationMs\":").append(entry.duration().toMillis());
         json.append(",\"end\":");
         string(json, entry.end().logName());
-        return json.append('}').toString();
+        json.append('}');
     }
 
     private static String address(InetSocketAddress address) {

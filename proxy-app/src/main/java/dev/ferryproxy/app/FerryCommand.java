@@ -203,12 +203,17 @@ public final class FerryCommand implements Callable<Integer> {
         PrometheusMeterRegistry registry = adminAddress != null ? Metering.prometheusRegistry() : null;
         AccessLog accessLogTo = accessLog != null ? accessLog : file.accessLog() != null ? file.accessLog() : AccessLog.STDOUT;
         ProxyServer server;
+        AccessLogWriter accessLogWriter = null;
         try {
+            accessLogWriter = accessLogTo.start();
             ProxyServerConfig effective = registry == null ? config : config.withMeterRegistry(registry);
             server = ProxyServer.start(effective.withMetrics(metricsSettings(file.metrics()))
-                    .withAccessLog(accessLogTo.start()));
+                    .withAccessLog(accessLogWriter));
         } catch (IOException | IllegalStateException e) {
             log.error("Ferry cannot start: {}", e.getMessage());
+            if (accessLogWriter != null) {
+                accessLogWriter.close();
+            }
             return 1;
         }
         AdminServer adminServer = null;
@@ -219,6 +224,9 @@ public final class FerryCommand implements Callable<Integer> {
                 log.error("Ferry cannot start: cannot serve admin on {}: {}",
                         NetUtil.toSocketAddressString(adminAddress), e.toString());
                 server.close();
+                if (accessLogWriter != null) {
+                    accessLogWriter.close();
+                }
                 return 1;
             }
         }
@@ -255,6 +263,10 @@ public final class FerryCommand implements Callable<Integer> {
             adminServer.close();
         }
         server.close();
+        if (accessLogWriter != null) {
+            // After the server: the last connections' entries are queued by then.
+            accessLogWriter.close();
+        }
         log.info("Ferry stopped");
         return 0;
     }

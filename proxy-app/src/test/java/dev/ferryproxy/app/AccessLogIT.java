@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.Map;
 
 /**
@@ -115,6 +116,17 @@ class AccessLogIT {
             ferry.terminate();
             assertThat(ferry.awaitExit()).isZero();
             assertThat(ferry.stdout()).doesNotContain("\"command\"");
+        }
+    }
+
+    @Test
+    void anAccessLogThatCannotBeOpenedStopsTheStart() throws Exception {
+        Path missing = dir.resolve("no-such-dir").resolve("access.log");
+        try (FerryProcess ferry = FerryProcess.startJar("--listen", "127.0.0.1:0", "--access-log", missing.toString(),
+                "--dns-server", LOOPBACK_DNS)) {
+            ferry.awaitStdout("Ferry cannot start: cannot write the access log to " + Pattern.quote(missing.toString())
+                    + ".*No such file or directory");
+            assertThat(ferry.awaitExit()).isEqualTo(1);
         }
     }
 
