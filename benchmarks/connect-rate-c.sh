@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# connect-rate-c.sh: new SOCKS5 tunnels per second with a C client (benchmarks/c/connect-rate.c)
+# instead of the Java load generator, which on the load core it shares with its targets tops out
+# near 6,000 tunnels/s: below direct loopback and close to the proxies, so that its ratios said
+# more about the generator than about the servers. The setup is the issue's: each server pinned
+# to SERVER_CPU, the C client and a C echo target on LOAD_CPU; 16 and 128 clients, each doing
+# connect, SOCKS5 greeting (and RFC 1929 login for the -users rows), CONNECT, 64 B echo, close.
+# REPEAT rounds in rotating order; medians; server CPU per tunnel from /proc (utime+stime of the
+# server's processes, and for direct loopback of the echo target: the target side alone).
+#
+# Rows: direct, ferry (defaults: JSON access log on standard output, read from a pipe on the
+# server's core), ferry-nolog (--access-log off), ferry-users (a bcrypt users file made by
+# `ferry passwd`, the default throttle and login cache), microsocks, microsocks-users (-u -P),
+# dante (socksmethod none). Ferry runs as the jar with FERRY_JAVA_OPTS (default -Xmn16m) and is
+# warmed up for FERRY_WARMUP seconds first (its JIT).
+#
+# Settings (environment): REPEAT (3), DURATION (5 s), WARMUP (2 s, per run), FERRY_WARMUP (12 s),
+# SERVERS, SERVER_CPU (0), LOAD_CPU (1), OUT (benchmarks/target/connect-rate-c.md).
+# Needs cc, taskset, python3; microsocks and danted are left out when not installed. Every port is
+# on 127.0.0.1; every run is bounded by WARMUP + DURATION.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FERRY_JAR=$ROOT/proxy-app/target/ferry.jar
+REPEAT=${REPEAT:-3}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-2}
+FERRY_WARMUP=${FERRY_WARMUP:-12}
+SERVERS=${SERVERS:-"direct ferry ferry-nolog ferry-users microsocks microsocks-users dante"}
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+OUT=${OUT:-$ROOT/benchmarks/target/connect-rate-c.md}
+FERRY_JAVA_OPTS=${FERRY_JAVA_OPTS:--Xmn16m}
+COMMAND="benchmarks/connect-rate-c.sh"
+for setting in REPEAT DURATION WARMUP FERRY_WARMUP SERVERS SERVER_CPU LOAD_CPU FERRY_JAVA_OPTS; do
+    if [[ -n ${!setting+set} ]]; then
+        COMMAND="$setting=$(printf '%q' "${!setting}") $COMMAND"
+    fi
+done
+[[ -f $FERRY_JAR ]] || { echo "connect-rate-c.sh: $FERRY_JAR is missing; build first: mvn -B -DskipTests package" >&2; exit 2; }
+
+WORK=$(mktemp -d)
+STARTED_PIDS=()
+cleanup() {
+    local pid
+    for pid in "${STARTED_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+cc -O2 -Wall -o "$WORK/connect-rate" "$ROOT/benchmarks/c/connect-rate.c"
+CLIENT=$WORK/connect-rate
+USER_NAME=bench
+PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+
+# Ports below the ephemeral range (32768-60999), so that no client's port can collide with them.
+ECHO_PORT=21000
+taskset -c "$LOAD_CPU" "$CLIENT" echo "$ECHO_PORT" >"$WORK/echo.out" &
+ECHO_PID=$!
+STARTED_PIDS+=("$ECHO_PID")
+
+await_port() {
+    local i
+    for ((i = 0; i < 300; i++)); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "connect-rate-c.sh: nothing accepts on 127.0.0.1:$1" >&2
+    return 1
+}
+await_port "$ECHO_PORT"
+
+declare -A PORT PID
+have() {
+    case $1 in
+        microsocks*) command -v microsocks >/dev/null ;;
+        dante) command -v danted >/dev/null ;;
+        *) true ;;
+    esac
+}
+
+start_server() {
+    local name=$1 port=$2
+    PORT[$name]=$port
+    case $name in
+        direct) return 0 ;;
+        ferry | ferry-nolog | ferry-users)
+            local args=(--listen "127.0.0.1:$port" --dns-server 127.0.0.1:9)
+            case $name in
+                ferry-nolog) args+=(--access-log off) ;;
+                ferry-users)
+                    echo "$PASSWORD" | java -jar "$FERRY_JAR" passwd "$USER_NAME" >"$WORK/users"
+                    printf 'auth:\n  required: true\n  usersFile: "%s"\n' "$WORK/users" >"$WORK/ferry-users.yaml"
+                    args+=(--config "$WORK/ferry-users.yaml") ;;
+            esac
+            # Standard output (the access log) into a pipe that is read, as under a container runtime.
+            mkfifo "$WORK/$name.stdout"
+            taskset -c "$SERVER_CPU" cat <"$WORK/$name.stdout" >/dev/null &
+            STARTED_PIDS+=($!)
+            # shellcheck disable=SC2086 # FERRY_JAVA_OPTS is a list of JVM flags
+            taskset -c "$SERVER_CPU" java $FERRY_JAVA_OPTS -jar "$FERRY_JAR" "${args[@]}" \
+                >"$WORK/$name.stdout" 2>"$WORK/$name.log" &
+            ;;
+        microsocks)
+            taskset -c "$SERVER_CPU" microsocks -i 127.0.0.1 -p "$port" >"$WORK/$name.log" 2>&1 & ;;
+        microsocks-users)
+            taskset -c "$SERVER_CPU" microsocks -i 127.0.0.1 -p "$port" -u "$USER_NAME" -P "$PASSWORD" \
+                >"$WORK/$name.log" 2>&1 & ;;
+        dante)
+            printf '%s\n' "logoutput: stderr" "internal: 127.0.0.1 port = $port" "external: 127.0.0.1" \
+                "clientmethod: none" "socksmethod: none" \
+                "client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }" \
+                "socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 command: connect }" >"$WORK/dante.conf"
+            [[ $(id -u) == 0 ]] && printf 'user.privileged: root\nuser.unprivileged: nobody\n' >>"$WORK/dante.conf"
+            taskset -c "$SERVER_CPU" danted -f "$WORK/dante.conf" -p "$WORK/dante.pid" >"$WORK/$name.log" 2>&1 & ;;
+    esac
+    PID[$name]=$!
+    STARTED_PIDS+=($!)
+    await_port "$port"
+}
+
+# CPU seconds (utime+stime, in clock ticks) of a server: Dante forks, so all of its processes;
+# for direct loopback, the echo target's.
+cpu_ticks() {
+    local name=$1 pids
+    case $name in
+        direct) pids=$ECHO_PID ;;
+        dante) pids=$(pgrep -x danted | tr '\n' ' ') ;;
+        *) pids=${PID[$name]} ;;
+    esac
+    local total=0 pid fields
+    for pid in $pids; do
+        if fields=$(cut -d')' -f2 "/proc/$pid/stat" 2>/dev/null); then
+            read -r -a f <<<"$fields"
+            total=$((total + f[11] + f[12]))
+        fi
+    done
+    echo "$total"
+}
+
+run_client() {
+    local name=$1 clients=$2 warmup=$3 duration=$4 proxy=0 creds=()
+    [[ $name == direct ]] || proxy=${PORT[$name]}
+    [[ $name == *-users ]] && creds=("$USER_NAME" "$PASSWORD")
+    taskset -c "$LOAD_CPU" "$CLIENT" run "$ECHO_PORT" "$proxy" "$clients" "$warmup" "$duration" "${creds[@]}"
+}
+
+ACTIVE=()
+port=21010
+for s in $SERVERS; do
+    if have "$s"; then
+        start_server "$s" "$port"
+        ACTIVE+=("$s")
+        port=$((port + 1))
+    else
+        log "$s: not installed, left out"
+    fi
+done
+for s in "${ACTIVE[@]}"; do
+    if [[ $s == ferry* ]]; then
+        log "warming $s up for ${FERRY_WARMUP}s"
+        run_client "$s" 16 0 "$FERRY_WARMUP" >/dev/null
+    fi
+done
+
+TICKS=$(getconf CLK_TCK)
+RESULTS=$WORK/results.csv
+echo "round,clients,server,tunnels_per_second,errors,cpu_us_per_tunnel" >"$RESULTS"
+for ((round = 1; round <= REPEAT; round++)); do
+    for clients in 16 128; do
+        # Rotate the order each round, so that no server always runs first or last.
+        n=${#ACTIVE[@]}
+        for ((i = 0; i < n; i++)); do
+            s=${ACTIVE[$(((i + round - 1) % n))]}
+            log "round $round, $clients clients: $s"
+            # The warm-up part of the run is not counted, nor its CPU: CPU is read around a second
+            # run of exactly DURATION seconds that follows it on warm connections.
+            run_client "$s" "$clients" 0 "$WARMUP" >/dev/null
+            before=$(cpu_ticks "$s")
+            line=$(run_client "$s" "$clients" 0 "$DURATION")
+            after=$(cpu_ticks "$s")
+            python3 - "$line" "$round" "$clients" "$s" "$before" "$after" "$TICKS" >>"$RESULTS" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+rnd, clients, server, before, after, ticks = sys.argv[2:8]
+tunnels = r["tunnels"]
+cpu_us = (int(after) - int(before)) / int(ticks) * 1e6
+per = cpu_us / tunnels if tunnels else float("nan")
+print(f'{rnd},{clients},{server},{r["tunnels_per_second"]},{r["errors"]},{per:.1f}')
+PY
+        done
+    done
+done
+
+python3 - "$RESULTS" "$OUT" "$COMMAND" "$REPEAT" "$DURATION" <<'PY'
+import csv, statistics, sys, datetime, platform, os
+results, out, command, repeat, duration = sys.argv[1:6]
+rows = list(csv.DictReader(open(results)))
+def med(xs): return statistics.median(xs) if xs else float("nan")
+servers = list(dict.fromkeys(r["server"] for r in rows))
+lines = [f"# Connect rate with the C client, {datetime.date.today()}", "",
+         f"Command: `{command}` ({repeat} rounds of {duration} s per server and client count, rotating order;"
+         " medians). Server on one core, the C client and its echo target on the other.", "",
+         f"Machine: {os.cpu_count()} cores, {platform.platform()}.", ""]
+peers = [s for s in servers if s.startswith(("microsocks", "dante"))]
+for clients in ("16", "128"):
+    lines += [f"## {clients} clients", "",
+              "| server | tunnels/s (median) | runs | ratio to direct | server CPU per tunnel (µs) | errors |",
+              "|---|---|---|---|---|---|"]
+    tps = {}
+    for s in servers:
+        rs = [r for r in rows if r["server"] == s and r["clients"] == clients]
+        tps[s] = med([float(r["tunnels_per_second"]) for r in rs])
+        cpu = med([float(r["cpu_us_per_tunnel"]) for r in rs])
+        runs = ", ".join(f'{float(r["tunnels_per_second"]):,.0f}' for r in rs)
+        errors = sum(int(r["errors"]) for r in rs)
+        direct = tps.get("direct")
+        ratio = f"{tps[s] / direct:.2f}" if direct else ""
+        lines.append(f"| {s} | {tps[s]:,.0f} | {runs} | {ratio} | {cpu:.0f} | {errors} |")
+    best = max(peers, key=lambda p: tps.get(p, 0), default=None)
+    lines.append("")
+    if best:
+        for s in servers:
+            if s.startswith("ferry"):
+                peer = "microsocks-users" if s == "ferry-users" and "microsocks-users" in tps else best
+                lines.append(f"- {s}: {tps[s] / tps[peer]:.2f}x {peer}")
+        if "ferry-users" in tps and "ferry" in tps:
+            lines.append(f"- ferry-users: {tps['ferry-users'] / tps['ferry']:.2f}x ferry (the same defaults, no password)")
+        lines.append("")
+open(out, "w").write("\n".join(lines))
+print("\n".join(lines))
+PY
+echo "wrote $OUT" >&2
