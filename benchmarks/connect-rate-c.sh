@@ -15,6 +15,7 @@
 # warmed up for FERRY_WARMUP seconds first (its JIT).
 #
 # Settings (environment): REPEAT (3), DURATION (5 s), WARMUP (2 s, per run), FERRY_WARMUP (12 s),
+# WARMUP_WINDOW (0.5 s) and WARMUP_SPAN (6 s) for the warm-up from spawn (below),
 # SERVERS, SERVER_CPU (0), LOAD_CPU (1), OUT (benchmarks/target/connect-rate-c.md).
 # Needs cc, taskset, python3; microsocks and danted are left out when not installed. Every port is
 # on 127.0.0.1; every run is bounded by WARMUP + DURATION.
@@ -26,13 +27,15 @@ REPEAT=${REPEAT:-3}
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-2}
 FERRY_WARMUP=${FERRY_WARMUP:-12}
+WARMUP_WINDOW=${WARMUP_WINDOW:-0.5}
+WARMUP_SPAN=${WARMUP_SPAN:-6}
 SERVERS=${SERVERS:-"direct ferry ferry-nolog ferry-users microsocks microsocks-users dante"}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 OUT=${OUT:-$ROOT/benchmarks/target/connect-rate-c.md}
 FERRY_JAVA_OPTS=${FERRY_JAVA_OPTS:--Xmn16m}
 COMMAND="benchmarks/connect-rate-c.sh"
-for setting in REPEAT DURATION WARMUP FERRY_WARMUP SERVERS SERVER_CPU LOAD_CPU FERRY_JAVA_OPTS; do
+for setting in REPEAT DURATION WARMUP FERRY_WARMUP WARMUP_WINDOW WARMUP_SPAN SERVERS SERVER_CPU LOAD_CPU FERRY_JAVA_OPTS; do
     if [[ -n ${!setting+set} ]]; then
         COMMAND="$setting=$(printf '%q' "${!setting}") $COMMAND"
     fi
@@ -72,6 +75,7 @@ await_port() {
         sleep 0.1
     done
     echo "connect-rate-c.sh: nothing accepts on 127.0.0.1:$1" >&2
+    tail -n 20 "$WORK"/*.log >&2 2>/dev/null || true
     return 1
 }
 await_port "$ECHO_PORT"
@@ -113,11 +117,14 @@ start_server() {
             taskset -c "$SERVER_CPU" microsocks -i 127.0.0.1 -p "$port" -u "$USER_NAME" -P "$PASSWORD" \
                 >"$WORK/$name.log" 2>&1 & ;;
         dante)
+            # Dante wants its settings (user.*) before the first rule.
             printf '%s\n' "logoutput: stderr" "internal: 127.0.0.1 port = $port" "external: 127.0.0.1" \
-                "clientmethod: none" "socksmethod: none" \
-                "client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }" \
-                "socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 command: connect }" >"$WORK/dante.conf"
-            [[ $(id -u) == 0 ]] && printf 'user.privileged: root\nuser.unprivileged: nobody\n' >>"$WORK/dante.conf"
+                "clientmethod: none" "socksmethod: none" >"$WORK/dante.conf"
+            if [[ $(id -u) == 0 ]]; then
+                printf 'user.privileged: root\nuser.unprivileged: nobody\n' >>"$WORK/dante.conf"
+            fi
+            printf '%s\n' "client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }" \
+                "socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 command: connect }" >>"$WORK/dante.conf"
             taskset -c "$SERVER_CPU" danted -f "$WORK/dante.conf" -p "$WORK/dante.pid" >"$WORK/$name.log" 2>&1 & ;;
     esac
     PID[$name]=$!
@@ -198,9 +205,42 @@ PY
     done
 done
 
-python3 - "$RESULTS" "$OUT" "$COMMAND" "$REPEAT" "$DURATION" <<'PY'
+# Warm-up from spawn: a fresh Ferry with its defaults, started the way an operator starts it from a
+# checkout (./ferry: AppCDS archive, -Xmn16m), its archive made beforehand. From the moment of the
+# spawn, 4 clients run in windows of WARMUP_WINDOW seconds until WARMUP_SPAN seconds have passed; the
+# steady rate is the same 4 clients for DURATION seconds after FERRY_WARMUP seconds of load. The C
+# client has no JIT of its own, so the curve is Ferry's alone.
+WARMUP_CSV=$WORK/warmup.csv
+echo "seconds_since_spawn,tunnels_per_second" >"$WARMUP_CSV"
+if [[ " ${ACTIVE[*]} " == *" ferry "* ]]; then
+    FERRY_CDS=make "$ROOT/ferry" >/dev/null 2>&1 || log "./ferry could not make its AppCDS archive; the warm-up runs without"
+    log "warm-up from spawn: ./ferry, 4 clients, ${WARMUP_WINDOW}s windows for ${WARMUP_SPAN}s"
+    spawn_ns=$(date +%s%N)
+    taskset -c "$SERVER_CPU" "$ROOT/ferry" --listen "127.0.0.1:$port" --dns-server 127.0.0.1:9 >/dev/null 2>"$WORK/warmup.log" &
+    WARM_PID=$!
+    STARTED_PIDS+=("$WARM_PID")
+    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+        (( $(date +%s%N) - spawn_ns < 30000000000 )) || { echo "connect-rate-c.sh: ./ferry did not listen within 30 s" >&2; exit 1; }
+        sleep 0.01
+    done
+    echo "listening,$(( ($(date +%s%N) - spawn_ns) / 1000000 ))" >"$WORK/warmup-listening"
+    PORT[warmup]=$port
+    while (( $(date +%s%N) - spawn_ns < ${WARMUP_SPAN%.*} * 1000000000 )); do
+        line=$(taskset -c "$LOAD_CPU" "$CLIENT" run "$ECHO_PORT" "$port" 4 0 "$WARMUP_WINDOW")
+        end_ms=$(( ($(date +%s%N) - spawn_ns) / 1000000 ))
+        python3 -c 'import json,sys; print(f"{int(sys.argv[2])/1000:.3f},{json.loads(sys.argv[1])[\"tunnels_per_second\"]}")' \
+            "$line" "$end_ms" >>"$WARMUP_CSV"
+    done
+    taskset -c "$LOAD_CPU" "$CLIENT" run "$ECHO_PORT" "$port" 4 0 "$FERRY_WARMUP" >/dev/null
+    line=$(taskset -c "$LOAD_CPU" "$CLIENT" run "$ECHO_PORT" "$port" 4 0 "$DURATION")
+    python3 -c 'import json,sys; print(f"steady,{json.loads(sys.argv[1])[\"tunnels_per_second\"]}")' "$line" >>"$WARMUP_CSV"
+    kill "$WARM_PID"
+    wait "$WARM_PID" 2>/dev/null || true
+fi
+
+python3 - "$RESULTS" "$OUT" "$COMMAND" "$REPEAT" "$DURATION" "$WARMUP_CSV" "$WORK/warmup-listening" <<'PY'
 import csv, statistics, sys, datetime, platform, os
-results, out, command, repeat, duration = sys.argv[1:6]
+results, out, command, repeat, duration, warmup_csv, listening_file = sys.argv[1:8]
 rows = list(csv.DictReader(open(results)))
 def med(xs): return statistics.median(xs) if xs else float("nan")
 servers = list(dict.fromkeys(r["server"] for r in rows))
@@ -208,7 +248,8 @@ lines = [f"# Connect rate with the C client, {datetime.date.today()}", "",
          f"Command: `{command}` ({repeat} rounds of {duration} s per server and client count, rotating order;"
          " medians). Server on one core, the C client and its echo target on the other.", "",
          f"Machine: {os.cpu_count()} cores, {platform.platform()}.", ""]
-peers = [s for s in servers if s.startswith(("microsocks", "dante"))]
+peers = [s for s in servers if s.startswith(("microsocks", "dante")) and not s.endswith("-users")]
+user_peers = [s for s in servers if s.startswith(("microsocks", "dante")) and s.endswith("-users")]
 for clients in ("16", "128"):
     lines += [f"## {clients} clients", "",
               "| server | tunnels/s (median) | runs | ratio to direct | server CPU per tunnel (µs) | errors |",
@@ -224,15 +265,30 @@ for clients in ("16", "128"):
         ratio = f"{tps[s] / direct:.2f}" if direct else ""
         lines.append(f"| {s} | {tps[s]:,.0f} | {runs} | {ratio} | {cpu:.0f} | {errors} |")
     best = max(peers, key=lambda p: tps.get(p, 0), default=None)
+    best_users = max(user_peers, key=lambda p: tps.get(p, 0), default=None)
     lines.append("")
-    if best:
-        for s in servers:
-            if s.startswith("ferry"):
-                peer = "microsocks-users" if s == "ferry-users" and "microsocks-users" in tps else best
-                lines.append(f"- {s}: {tps[s] / tps[peer]:.2f}x {peer}")
+    for s in servers:
+        peer = best_users if s.endswith("-users") else best
+        if s.startswith("ferry") and peer and tps.get(peer):
+            lines.append(f"- {s}: {tps[s] / tps[peer]:.2f}x {peer}, the best peer"
+                         f" {'with' if s.endswith('-users') else 'without'} passwords")
+    if True:
         if "ferry-users" in tps and "ferry" in tps:
             lines.append(f"- ferry-users: {tps['ferry-users'] / tps['ferry']:.2f}x ferry (the same defaults, no password)")
         lines.append("")
+warm = list(csv.reader(open(warmup_csv)))[1:]
+if warm:
+    listening = open(listening_file).read().split(",")[1].strip() if os.path.exists(listening_file) else "?"
+    steady = float(next(r[1] for r in warm if r[0] == "steady"))
+    curve = [(float(t), float(r)) for t, r in warm if t != "steady"]
+    lines += ["## Warm-up from spawn (./ferry, defaults, 4 clients)", "",
+              f"Listening {int(listening) / 1000:.2f} s after the spawn. Steady: {steady:,.0f} tunnels/s.", "",
+              "| window ending at (s after spawn) | tunnels/s | share of steady |", "|---|---|---|"]
+    lines += [f"| {t:.2f} | {r:,.0f} | {r / steady:.0%} |" for t, r in curve]
+    at3 = [r for t, r in curve if t <= 3.0]
+    if at3:
+        lines += ["", f"- In the last window that ended by 3 s: {at3[-1] / steady:.0%} of steady (goal: 80 %)."]
+    lines.append("")
 open(out, "w").write("\n".join(lines))
 print("\n".join(lines))
 PY

@@ -76,6 +76,9 @@ public final class LoginThrottle {
                 .expireAfterAccess(settings.forgetAfter().compareTo(settings.lockoutDuration()) > 0
                         ? settings.forgetAfter() : settings.lockoutDuration())
                 .ticker(ticker)
+                // Maintenance (expiry, eviction) runs on the calling thread in small steps, instead of
+                // being handed to ForkJoinPool's common pool after writes: a thread wake-up per login.
+                .executor(Runnable::run)
                 .build();
     }
 
@@ -105,7 +108,11 @@ public final class LoginThrottle {
 
     /** Clears the failures of {@code client} after it logged in. */
     public void recordSuccess(InetAddress client) {
-        failures.invalidate(key(client));
+        InetAddress key = key(client);
+        // Most logins follow no failure: a read then, not a write.
+        if (failures.getIfPresent(key) != null) {
+            failures.invalidate(key);
+        }
     }
 
     /** Counts a login that failed, for {@link #failedLogins()}. */

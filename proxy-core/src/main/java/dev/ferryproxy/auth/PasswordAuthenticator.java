@@ -62,16 +62,38 @@ public final class PasswordAuthenticator implements AutoCloseable {
     }
 
     /**
-     * Checks {@code password} for {@code user} against {@code users}.
+     * Checks {@code password} for {@code user} against {@code users}: from the cache when it passed
+     * lately, else with the full check.
      *
      * @return true when the user exists and the password is theirs; completes on {@code loop};
      *     fails with {@link RejectedExecutionException} when too many checks are waiting
      */
     public Future<Boolean> verify(UserDirectory users, String user, byte[] password, EventExecutor loop) {
-        Optional<Credential> credential = users.find(user);
-        if (credential.isPresent() && verified.isVerified(user, credential.get(), password)) {
+        if (verifiedLately(users, user, password)) {
             return loop.newSucceededFuture(true);
         }
+        return fullCheck(users, user, password, loop);
+    }
+
+    /**
+     * Whether this very password passed a full check for this user, as the user is configured now,
+     * within the cache's TTL. Answers in the call, cheap enough for an event loop; false says only
+     * "not known", and the caller goes on to {@link #fullCheck}.
+     */
+    public boolean verifiedLately(UserDirectory users, String user, byte[] password) {
+        Optional<Credential> credential = users.find(user);
+        return credential.isPresent() && verified.isVerified(user, credential.get(), password);
+    }
+
+    /**
+     * The full check on a verifier thread, bcrypt and all, for a known user and an unknown one alike;
+     * a password that passes is remembered.
+     *
+     * @return true when the user exists and the password is theirs; completes on {@code loop};
+     *     fails with {@link RejectedExecutionException} when too many checks are waiting
+     */
+    public Future<Boolean> fullCheck(UserDirectory users, String user, byte[] password, EventExecutor loop) {
+        Optional<Credential> credential = users.find(user);
         Promise<Boolean> verdict = loop.newPromise();
         try {
             verifiers.execute(() -> {

@@ -38,10 +38,22 @@ final class PasswordLogin {
     void start(ChannelHandlerContext ctx, Socks5PasswordAuthRequest request, Consumer<ChannelHandlerContext> onSuccess) {
         InetAddress client = ClientAttributes.clientAddress(ctx.channel());
         String user = request.usernameString();
+        // Before the cache: a locked-out address must not learn, from a fast yes, that a guess was right.
         if (services.throttle().isLockedOut(client)) {
             log.info("login as '{}' from {} refused: too many failed logins from this address",
                     printable(user), client.getHostAddress());
             fail(ctx);
+            return;
+        }
+        // A returning user whose password passed lately: answered here, without counting an attempt.
+        // The throttle is only read on this path; writing to it per login cost more than the rest.
+        if (services.authenticator().verifiedLately(policy.users(), user, request.password())) {
+            if (stillConfigured(ctx, user)) {
+                services.throttle().recordSuccess(client);
+                succeed(ctx, user, onSuccess);
+            } else {
+                fail(ctx);
+            }
             return;
         }
         // Counted as a failure from the start, and cleared if it succeeds: logins sent in parallel
@@ -50,7 +62,7 @@ final class PasswordLogin {
         // Nothing more is read while the password is checked: what the client sent behind its login
         // waits in the decoder, and a client cannot pile up more meanwhile.
         ctx.channel().config().setAutoRead(false);
-        Future<Boolean> verdict = services.authenticator().verify(policy.users(), user, request.password(),
+        Future<Boolean> verdict = services.authenticator().fullCheck(policy.users(), user, request.password(),
                 ctx.executor());
         verdict.addListener(done -> {
             if (!ctx.channel().isActive()) {
@@ -58,15 +70,13 @@ final class PasswordLogin {
             }
             if (verdict.isSuccess() && verdict.getNow() && stillConfigured(ctx, user)) {
                 services.throttle().recordSuccess(client);
-                ctx.channel().attr(ClientAttributes.USER).set(user);
-                ctx.writeAndFlush(Socks5PasswordAuthResponse.SUCCESS);
                 // Reading resumes before onSuccess, not after: when the request came pipelined behind
                 // the login, onSuccess hands it on at once, and a command handler that turns reading
                 // off (BIND, UDP ASSOCIATE) must have the last word. While a CONNECT dials, reading
                 // stays on and the request decoder bounds what it holds (SocksFrameDecoder).
                 // (The read this asks for happens later, on the loop, not in this call.)
                 ctx.channel().config().setAutoRead(true);
-                onSuccess.accept(ctx);
+                succeed(ctx, user, onSuccess);
                 return;
             }
             if (!verdict.isSuccess()) {
@@ -79,6 +89,12 @@ final class PasswordLogin {
             log.info("failed login as '{}' from {}", printable(user), client.getHostAddress());
             ctx.executor().schedule(() -> fail(ctx), failureDelay.toNanos(), TimeUnit.NANOSECONDS);
         });
+    }
+
+    private static void succeed(ChannelHandlerContext ctx, String user, Consumer<ChannelHandlerContext> onSuccess) {
+        ctx.channel().attr(ClientAttributes.USER).set(user);
+        ctx.writeAndFlush(Socks5PasswordAuthResponse.SUCCESS);
+        onSuccess.accept(ctx);
     }
 
     /**

@@ -75,6 +75,22 @@ class PasswordAuthenticatorTest {
     }
 
     @Test
+    void verifiedLatelyAnswersInTheCallAndFullCheckAlwaysChecks() throws Exception {
+        CountingCredential counted = new CountingCredential("right");
+        UserDirectory alice = UserDirectory.of(Map.of("alice", counted));
+        assertThat(authenticator.verifiedLately(alice, "alice", bytes("right"))).isFalse();
+        assertThat(verdict(alice, "alice", "right")).isTrue();
+        assertThat(authenticator.verifiedLately(alice, "alice", bytes("right"))).isTrue();
+        assertThat(authenticator.verifiedLately(alice, "alice", bytes("wrong"))).isFalse();
+        assertThat(authenticator.verifiedLately(UserDirectory.empty(), "alice", bytes("right"))).isFalse();
+
+        Future<Boolean> full = authenticator.fullCheck(alice, "alice", bytes("right"), loop);
+        assertThat(full.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(full.getNow()).isTrue();
+        assertThat(counted.checks.get()).isEqualTo(2);
+    }
+
+    @Test
     void aWrongPasswordAlwaysTakesTheFullCheckAndFails() throws Exception {
         CountingCredential counted = new CountingCredential("right");
         UserDirectory alice = UserDirectory.of(Map.of("alice", counted));

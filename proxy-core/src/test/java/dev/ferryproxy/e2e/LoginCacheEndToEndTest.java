@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferryproxy.auth.BcryptCredential;
+import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.PasswordHashing;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.handshake.ProxyPolicy;
@@ -155,6 +156,27 @@ class LoginCacheEndToEndTest {
             clients.shutdownNow();
         }
         assertThat(cache("hit")).isEqualTo(32);
+    }
+
+    @Test
+    void aLockedOutAddressIsRefusedEvenWithAPasswordTheCacheKnows() throws Exception {
+        // Otherwise a locked-out guesser would learn from a quick yes which guess was right.
+        registry = new SimpleMeterRegistry();
+        proxy = RunningProxy.start(dns.address(), b -> b.policy(policyWithPassword(PASSWORD))
+                .meterRegistry(registry).authCacheTtl(Duration.ofMinutes(5)).workerThreads(2)
+                .loginThrottle(new LoginThrottle.Settings(Duration.ZERO, Duration.ZERO, 2, Duration.ofMinutes(5),
+                        Duration.ofMinutes(15))));
+        tunnelAndEcho(PASSWORD);
+        for (int i = 0; i < 2; i++) {
+            try (RawSocksClient client = RawSocksClient.connect(proxy.address())) {
+                assertThat(Socks5Login.login(client, USER, "guess-" + i)).isEqualTo(1);
+            }
+        }
+        try (RawSocksClient client = RawSocksClient.connect(proxy.address())) {
+            assertThat(Socks5Login.login(client, USER, PASSWORD)).as("the right password while locked out").isEqualTo(1);
+            Socks5Login.assertClosedByServer(client);
+        }
+        assertThat(cache("hit")).as("the lockout is checked before the cache").isZero();
     }
 
     private void tunnelAndEcho(String password) throws IOException {
