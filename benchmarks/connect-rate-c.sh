@@ -33,6 +33,7 @@ SERVERS=${SERVERS:-"direct ferry ferry-nolog ferry-users microsocks microsocks-u
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 OUT=${OUT:-$ROOT/benchmarks/target/connect-rate-c.md}
+mkdir -p "$(dirname "$OUT")"
 FERRY_JAVA_OPTS=${FERRY_JAVA_OPTS:--Xmn16m}
 COMMAND="benchmarks/connect-rate-c.sh"
 for setting in REPEAT DURATION WARMUP FERRY_WARMUP WARMUP_WINDOW WARMUP_SPAN SERVERS SERVER_CPU LOAD_CPU FERRY_JAVA_OPTS; do
@@ -177,7 +178,7 @@ for s in "${ACTIVE[@]}"; do
 done
 
 TICKS=$(getconf CLK_TCK)
-RESULTS=$WORK/results.csv
+RESULTS=${OUT%.md}.csv # the raw runs, kept next to the summary
 echo "round,clients,server,tunnels_per_second,errors,cpu_us_per_tunnel" >"$RESULTS"
 for ((round = 1; round <= REPEAT; round++)); do
     for clients in 16 128; do
@@ -210,7 +211,7 @@ done
 # spawn, 4 clients run in windows of WARMUP_WINDOW seconds until WARMUP_SPAN seconds have passed; the
 # steady rate is the same 4 clients for DURATION seconds after FERRY_WARMUP seconds of load. The C
 # client has no JIT of its own, so the curve is Ferry's alone.
-WARMUP_CSV=$WORK/warmup.csv
+WARMUP_CSV=${OUT%.md}-warmup.csv
 echo "seconds_since_spawn,tunnels_per_second" >"$WARMUP_CSV"
 if [[ " ${ACTIVE[*]} " == *" ferry "* ]]; then
     FERRY_CDS=make "$ROOT/ferry" >/dev/null 2>&1 || log "./ferry could not make its AppCDS archive; the warm-up runs without"
@@ -228,12 +229,12 @@ if [[ " ${ACTIVE[*]} " == *" ferry "* ]]; then
     while (( $(date +%s%N) - spawn_ns < ${WARMUP_SPAN%.*} * 1000000000 )); do
         line=$(taskset -c "$LOAD_CPU" "$CLIENT" run "$ECHO_PORT" "$port" 4 0 "$WARMUP_WINDOW")
         end_ms=$(( ($(date +%s%N) - spawn_ns) / 1000000 ))
-        python3 -c 'import json,sys; print(f"{int(sys.argv[2])/1000:.3f},{json.loads(sys.argv[1])[\"tunnels_per_second\"]}")' \
+        python3 -c 'import json,sys; print("%.3f,%s" % (int(sys.argv[2]) / 1000, json.loads(sys.argv[1])["tunnels_per_second"]))' \
             "$line" "$end_ms" >>"$WARMUP_CSV"
     done
     taskset -c "$LOAD_CPU" "$CLIENT" run "$ECHO_PORT" "$port" 4 0 "$FERRY_WARMUP" >/dev/null
     line=$(taskset -c "$LOAD_CPU" "$CLIENT" run "$ECHO_PORT" "$port" 4 0 "$DURATION")
-    python3 -c 'import json,sys; print(f"steady,{json.loads(sys.argv[1])[\"tunnels_per_second\"]}")' "$line" >>"$WARMUP_CSV"
+    python3 -c 'import json,sys; print("steady,%s" % json.loads(sys.argv[1])["tunnels_per_second"])' "$line" >>"$WARMUP_CSV"
     kill "$WARM_PID"
     wait "$WARM_PID" 2>/dev/null || true
 fi
