@@ -4,11 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,9 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * delay that doubles with every failure (up to a cap). After too many failures the address is
  * refused outright for a while, without its password being checked. A success clears the count.
  *
- * <p>An attempt counts as a failure from the moment it starts ({@link #recordAttempt}), and
- * stops counting only if it succeeds. Logins sent in parallel therefore cannot get more checks
- * than the lockout allows.
+ * <p>Only a check that ran and failed counts ({@link #recordFailure}): a login refused because
+ * the checks were busy, or dropped because its client left, is no failure, so strangers cannot
+ * lock a user's address out by flooding. Logins sent in parallel get at most
+ * {@link PasswordAuthenticator#MAX_CHECKS_PER_CLIENT} checks ahead of the count.
  *
  * <p>IPv6 clients are counted per /64, which is what one host usually holds. The table is
  * bounded: under a flood from many addresses the least recently seen are forgotten first.
@@ -84,19 +82,20 @@ public final class LoginThrottle {
 
     /** Whether {@code client} is refused for now: its next login is failed without a check. */
     public boolean isLockedOut(InetAddress client) {
-        Failures record = failures.getIfPresent(key(client));
+        Failures record = failures.getIfPresent(ClientPrefix.of(client));
         return record != null && record.lockedUntilNanos() - ticker.read() > 0;
     }
 
     /**
-     * Counts a login that is about to be checked, as a failure until {@link #recordSuccess}.
-     * Logins refused during a lockout are not counted here: a lockout is not extended by attempts
-     * made while it lasts.
+     * Counts a login whose password was checked and was wrong (or whose user does not exist).
+     * Logins refused during a lockout are not counted: a lockout is not extended by attempts made
+     * while it lasts.
      *
-     * @return how long to wait before answering it, should it fail
+     * @return how long to wait before answering it
      */
-    public Duration recordAttempt(InetAddress client) {
-        InetAddress key = key(client);
+    public Duration recordFailure(InetAddress client) {
+        failedLogins.incrementAndGet();
+        InetAddress key = ClientPrefix.of(client);
         Failures updated = failures.asMap().merge(key, new Failures(1, 0),
                 (old, first) -> new Failures(old.count() + 1, 0));
         if (updated.count() >= settings.lockoutAfter()) {
@@ -108,16 +107,11 @@ public final class LoginThrottle {
 
     /** Clears the failures of {@code client} after it logged in. */
     public void recordSuccess(InetAddress client) {
-        InetAddress key = key(client);
+        InetAddress key = ClientPrefix.of(client);
         // Most logins follow no failure: a read then, not a write.
         if (failures.getIfPresent(key) != null) {
             failures.invalidate(key);
         }
-    }
-
-    /** Counts a login that failed, for {@link #failedLogins()}. */
-    public void countFailedLogin() {
-        failedLogins.incrementAndGet();
     }
 
     /** Failed logins counted since start. */
@@ -131,17 +125,4 @@ public final class LoginThrottle {
         return delay.compareTo(settings.maxDelay()) > 0 ? settings.maxDelay() : delay;
     }
 
-    /** IPv6 addresses count per /64; IPv4 per address. */
-    private static InetAddress key(InetAddress client) {
-        if (!(client instanceof Inet6Address)) {
-            return client;
-        }
-        byte[] prefix = Arrays.copyOf(client.getAddress(), 16);
-        Arrays.fill(prefix, 8, 16, (byte) 0);
-        try {
-            return InetAddress.getByAddress(prefix);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -4,6 +4,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
+import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -12,25 +13,45 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 
 /**
  * Checks passwords off the event loops: a bcrypt check takes tens of milliseconds, which would
- * stall every connection of a loop. Checks run on a small pool of their own. When that pool's
- * queue is full (a flood of logins), a check fails at once instead of piling up.
+ * stall every connection of a loop. Checks run on a small pool of their own, and the work is
+ * bounded so that strangers cannot hold it: at most {@link #MAX_WAITING_CHECKS} wait in all and
+ * {@link #MAX_CHECKS_PER_CLIENT} are under way per client address (IPv6: per /64). A check past
+ * either bound is answered at once ({@link LoginCheck#BUSY}, {@link LoginCheck#SOURCE_BUSY}), and a
+ * check whose client has gone by its turn is dropped unrun ({@link LoginCheck#ABANDONED}); none
+ * of these is a failed login.
  *
  * <p>A user who does not exist costs a real bcrypt check too, against a hash of a random
  * password. The time of an answer therefore does not say whether the name exists.
  *
  * <p>A password that passed a full check is remembered for a while ({@link VerifiedCredentialCache}):
- * the same user with the same password is then answered on the event loop, in about a microsecond.
- * Only that: a wrong password, an unknown name, or a user whose credential a reload changed all
- * take the full check, so the cache says nothing an attacker does not already know.
+ * the same user with the same password is then answered on the event loop, in about a microsecond,
+ * without queueing behind anyone's check. Only that: a wrong password, an unknown name, or a user
+ * whose credential a reload changed all take the full check, so the cache says nothing an
+ * attacker does not already know.
  */
 public final class PasswordAuthenticator implements AutoCloseable {
-    private static final int QUEUE_CAPACITY = 1024;
+    /**
+     * Checks that may wait for a thread, in all. bcrypt at cost 10 takes about 80 ms of a core here,
+     * so the last of them is answered within about 1.3 s even with one core, not after seconds.
+     */
+    public static final int MAX_WAITING_CHECKS = 16;
+    /**
+     * Checks under way (waiting or running) per client address or IPv6 /64. More parallel logins of
+     * a user from one address are answered from the cache once the first has passed.
+     */
+    public static final int MAX_CHECKS_PER_CLIENT = 4;
 
     private final ExecutorService verifiers;
     private final VerifiedCredentialCache verified;
+    private final CheckAdmission admission = new CheckAdmission(MAX_CHECKS_PER_CLIENT);
+    private final LongAdder rejectedBusy = new LongAdder();
+    private final LongAdder rejectedSourceBusy = new LongAdder();
+    private final LongAdder abandoned = new LongAdder();
 
     /**
      * @param threads the number of threads that check passwords
@@ -40,7 +61,7 @@ public final class PasswordAuthenticator implements AutoCloseable {
         this.verified = verified;
         AtomicInteger count = new AtomicInteger();
         this.verifiers = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(QUEUE_CAPACITY), task -> {
+                new ArrayBlockingQueue<>(MAX_WAITING_CHECKS), task -> {
                     Thread thread = new Thread(task, "ferry-auth-" + count.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
@@ -62,20 +83,6 @@ public final class PasswordAuthenticator implements AutoCloseable {
     }
 
     /**
-     * Checks {@code password} for {@code user} against {@code users}: from the cache when it passed
-     * lately, else with the full check.
-     *
-     * @return true when the user exists and the password is theirs; completes on {@code loop};
-     *     fails with {@link RejectedExecutionException} when too many checks are waiting
-     */
-    public Future<Boolean> verify(UserDirectory users, String user, byte[] password, EventExecutor loop) {
-        if (verifiedLately(users, user, password)) {
-            return loop.newSucceededFuture(true);
-        }
-        return fullCheck(users, user, password, loop);
-    }
-
-    /**
      * Whether this very password passed a full check for this user, as the user is configured now,
      * within the cache's TTL. Answers in the call, cheap enough for an event loop; false says only
      * "not known", and the caller goes on to {@link #fullCheck}.
@@ -89,15 +96,26 @@ public final class PasswordAuthenticator implements AutoCloseable {
      * The full check on a verifier thread, bcrypt and all, for a known user and an unknown one alike;
      * a password that passes is remembered.
      *
-     * @return true when the user exists and the password is theirs; completes on {@code loop};
-     *     fails with {@link RejectedExecutionException} when too many checks are waiting
+     * @param client the client's address, for the bound per client
+     * @param stillWanted asked when the check's turn comes: false (the client has gone) drops it unrun
+     * @return the outcome, completed on {@code loop}
      */
-    public Future<Boolean> fullCheck(UserDirectory users, String user, byte[] password, EventExecutor loop) {
+    public Future<LoginCheck> fullCheck(UserDirectory users, String user, byte[] password, InetAddress client,
+            BooleanSupplier stillWanted, EventExecutor loop) {
         Optional<Credential> credential = users.find(user);
-        Promise<Boolean> verdict = loop.newPromise();
+        if (!admission.tryAcquire(client)) {
+            rejectedSourceBusy.increment();
+            return loop.newSucceededFuture(LoginCheck.SOURCE_BUSY);
+        }
+        Promise<LoginCheck> verdict = loop.newPromise();
         try {
             verifiers.execute(() -> {
                 try {
+                    if (!stillWanted.getAsBoolean()) {
+                        abandoned.increment();
+                        verdict.trySuccess(LoginCheck.ABANDONED);
+                        return;
+                    }
                     // UnknownUser is first touched here, on a verifier thread: its initializer reads
                     // SecureRandom's seed (a file read) and computes a bcrypt hash, neither of which
                     // may run on an event loop.
@@ -106,16 +124,40 @@ public final class PasswordAuthenticator implements AutoCloseable {
                     if (matches) {
                         verified.remember(user, checked, password);
                     }
-                    verdict.trySuccess(matches);
+                    verdict.trySuccess(matches ? LoginCheck.MATCH : LoginCheck.MISMATCH);
                 } catch (RuntimeException | Error e) {
                     // An Error too (a failed class initializer, say): the login must still be answered.
                     verdict.tryFailure(e);
+                } finally {
+                    admission.release(client);
                 }
             });
         } catch (RejectedExecutionException e) {
-            verdict.tryFailure(e);
+            admission.release(client);
+            rejectedBusy.increment();
+            verdict.trySuccess(LoginCheck.BUSY);
         }
         return verdict;
+    }
+
+    /** Password checks waiting or running now. */
+    public int checksUnderWay() {
+        return admission.checks();
+    }
+
+    /** Checks refused because {@link #MAX_WAITING_CHECKS} were waiting. */
+    public long rejectedBusy() {
+        return rejectedBusy.sum();
+    }
+
+    /** Checks refused because their client had {@link #MAX_CHECKS_PER_CLIENT} under way. */
+    public long rejectedSourceBusy() {
+        return rejectedSourceBusy.sum();
+    }
+
+    /** Checks dropped unrun because their client had gone. */
+    public long abandoned() {
+        return abandoned.sum();
     }
 
     /** Forgets every remembered login: the next login of each user takes the full check again. */

@@ -1,5 +1,6 @@
 package dev.ferryproxy.handshake;
 
+import dev.ferryproxy.auth.LoginCheck;
 import dev.ferryproxy.codec.v5.Socks5PasswordAuthRequest;
 import dev.ferryproxy.codec.v5.Socks5PasswordAuthResponse;
 import dev.ferryproxy.metrics.ConnectionMetrics;
@@ -16,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * One RFC 1929 login: throttle check, password check off the event loop, then the answer.
+ * One RFC 1929 login: lockout check, then the cache of verified logins, else the full password
+ * check off the event loop, then the answer.
  *
  * <p>A failed login is answered with STATUS 0x01 after the throttle's delay, and the connection
  * closes, as RFC 1929 requires. The decoder for requests is never installed, so no request is
@@ -25,6 +27,9 @@ import java.util.function.Consumer;
  */
 final class PasswordLogin {
     private static final Logger log = LoggerFactory.getLogger(PasswordLogin.class);
+
+    /** Busy refusals come in floods: one line per few seconds says so. */
+    private static final EveryFewSeconds BUSY_LOG = new EveryFewSeconds(5, TimeUnit.SECONDS);
 
     private final ProxyServices services;
     private final ProxyPolicy policy;
@@ -56,38 +61,60 @@ final class PasswordLogin {
             }
             return;
         }
-        // Counted as a failure from the start, and cleared if it succeeds: logins sent in parallel
-        // from one address cannot get more checks than the lockout allows.
-        Duration failureDelay = services.throttle().recordAttempt(client);
         // Nothing more is read while the password is checked: what the client sent behind its login
         // waits in the decoder, and a client cannot pile up more meanwhile.
         ctx.channel().config().setAutoRead(false);
-        Future<Boolean> verdict = services.authenticator().fullCheck(policy.users(), user, request.password(),
-                ctx.executor());
-        verdict.addListener(done -> {
+        Future<LoginCheck> check = services.authenticator().fullCheck(policy.users(), user, request.password(),
+                client, () -> ctx.channel().isActive(), ctx.executor());
+        check.addListener(done -> {
+            if (check.isSuccess() && check.getNow() == LoginCheck.MISMATCH) {
+                // Counted even when the client has gone meanwhile: the check ran, and was wrong.
+                Duration failureDelay = services.throttle().recordFailure(client);
+                if (ctx.channel().isActive()) {
+                    log.info("failed login as '{}' from {}", printable(user), client.getHostAddress());
+                    ctx.executor().schedule(() -> fail(ctx), failureDelay.toNanos(), TimeUnit.NANOSECONDS);
+                }
+                return;
+            }
             if (!ctx.channel().isActive()) {
                 return;
             }
-            if (verdict.isSuccess() && verdict.getNow() && stillConfigured(ctx, user)) {
-                services.throttle().recordSuccess(client);
-                // Reading resumes before onSuccess, not after: when the request came pipelined behind
-                // the login, onSuccess hands it on at once, and a command handler that turns reading
-                // off (BIND, UDP ASSOCIATE) must have the last word. While a CONNECT dials, reading
-                // stays on and the request decoder bounds what it holds (SocksFrameDecoder).
-                // (The read this asks for happens later, on the loop, not in this call.)
-                ctx.channel().config().setAutoRead(true);
-                succeed(ctx, user, onSuccess);
-                return;
-            }
-            if (!verdict.isSuccess()) {
+            if (!check.isSuccess()) {
                 log.warn("login as '{}' from {} could not be checked: {}", printable(user), client.getHostAddress(),
-                        verdict.cause().toString());
+                        check.cause().toString());
                 fail(ctx);
                 return;
             }
-            services.throttle().countFailedLogin();
-            log.info("failed login as '{}' from {}", printable(user), client.getHostAddress());
-            ctx.executor().schedule(() -> fail(ctx), failureDelay.toNanos(), TimeUnit.NANOSECONDS);
+            switch (check.getNow()) {
+                case MATCH -> {
+                    if (!stillConfigured(ctx, user)) {
+                        fail(ctx);
+                        return;
+                    }
+                    services.throttle().recordSuccess(client);
+                    // Reading resumes before onSuccess, not after: when the request came pipelined behind
+                    // the login, onSuccess hands it on at once, and a command handler that turns reading
+                    // off (BIND, UDP ASSOCIATE) must have the last word. While a CONNECT dials, reading
+                    // stays on and the request decoder bounds what it holds (SocksFrameDecoder).
+                    // (The read this asks for happens later, on the loop, not in this call.)
+                    ctx.channel().config().setAutoRead(true);
+                    succeed(ctx, user, onSuccess);
+                }
+                case MISMATCH -> throw new IllegalStateException("answered above");
+                case BUSY, SOURCE_BUSY -> {
+                    // Refused unchecked and at once, and not a failed login: a flood of logins costs its
+                    // senders a refusal, not anyone a lockout.
+                    long heldBack = BUSY_LOG.admit();
+                    if (heldBack >= 0) {
+                        log.info("login as '{}' from {} refused unchecked: {} (and {} more refused so since the last"
+                                + " such line)", printable(user), client.getHostAddress(),
+                                check.getNow() == LoginCheck.BUSY ? "too many password checks waiting"
+                                        : "too many password checks under way from this address", heldBack);
+                    }
+                    fail(ctx);
+                }
+                case ABANDONED -> fail(ctx);
+            }
         });
     }
 

@@ -21,6 +21,7 @@ import dev.ferryproxy.udp.DirectUdpSender;
 import dev.ferryproxy.udp.RoutingUdpSender;
 import dev.ferryproxy.udp.UdpAssociateService;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
 import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
 import io.netty.bootstrap.ServerBootstrap;
@@ -167,6 +168,18 @@ public final class ProxyServer implements AutoCloseable {
         FunctionCounter.builder("ferry.login.cache", loginCache, VerifiedCredentialCache::misses)
                 .tag("result", "miss").description("logins of configured users that took the full password check")
                 .register(metrics.registry());
+        FunctionCounter.builder("ferry.login.unchecked", authenticator, PasswordAuthenticator::rejectedBusy)
+                .tag("reason", "busy").description("logins refused at once, unchecked: too many password checks waiting")
+                .register(metrics.registry());
+        FunctionCounter.builder("ferry.login.unchecked", authenticator, PasswordAuthenticator::rejectedSourceBusy)
+                .tag("reason", "source_busy")
+                .description("logins refused at once, unchecked: too many password checks under way from the address")
+                .register(metrics.registry());
+        FunctionCounter.builder("ferry.login.unchecked", authenticator, PasswordAuthenticator::abandoned)
+                .tag("reason", "abandoned").description("password checks dropped unrun: the client had gone")
+                .register(metrics.registry());
+        Gauge.builder("ferry.login.checks", authenticator, PasswordAuthenticator::checksUnderWay)
+                .description("password checks waiting or running").register(metrics.registry());
         UdpMeters.bind(metrics.registry(), udp);
         new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(metrics.registry());
         new NettyEventExecutorMetrics(workers).bindTo(metrics.registry());

@@ -20,36 +20,42 @@ class LoginThrottleTest {
     @Test
     void delayDoublesWithEachFailureUpToTheCap() throws Exception {
         InetAddress client = InetAddress.getByName("192.0.2.7");
-        assertThat(throttle.recordAttempt(client)).isEqualTo(Duration.ofMillis(100));
-        assertThat(throttle.recordAttempt(client)).isEqualTo(Duration.ofMillis(200));
-        assertThat(throttle.recordAttempt(client)).isEqualTo(Duration.ofMillis(400));
-        assertThat(throttle.recordAttempt(client)).isEqualTo(Duration.ofMillis(700));
+        assertThat(throttle.recordFailure(client)).isEqualTo(Duration.ofMillis(100));
+        assertThat(throttle.recordFailure(client)).isEqualTo(Duration.ofMillis(200));
+        assertThat(throttle.recordFailure(client)).isEqualTo(Duration.ofMillis(400));
+        assertThat(throttle.recordFailure(client)).isEqualTo(Duration.ofMillis(700));
     }
 
     @Test
-    void attemptsInFlightCountBeforeTheirOutcome() throws Exception {
+    void countsFailedLogins() throws Exception {
         InetAddress client = InetAddress.getByName("192.0.2.13");
-        for (int i = 0; i < 5; i++) {
-            throttle.recordAttempt(client); // five logins started in parallel, none answered yet
-        }
-        assertThat(throttle.isLockedOut(client)).as("a sixth is refused before any check").isTrue();
+        throttle.recordFailure(client);
+        throttle.recordFailure(client);
+        assertThat(throttle.failedLogins()).isEqualTo(2);
     }
 
     @Test
-    void countsFailedLogins() {
-        throttle.countFailedLogin();
-        throttle.countFailedLogin();
-        assertThat(throttle.failedLogins()).isEqualTo(2);
+    void onlyFailuresCountNotLoginsUnderWay() throws Exception {
+        // A check that was refused or abandoned never reaches the throttle: nothing but recordFailure
+        // brings an address nearer its lockout, and a success in between clears it.
+        InetAddress client = InetAddress.getByName("192.0.2.14");
+        for (int i = 0; i < 4; i++) {
+            throttle.recordFailure(client);
+        }
+        assertThat(throttle.isLockedOut(client)).isFalse();
+        throttle.recordSuccess(client);
+        throttle.recordFailure(client);
+        assertThat(throttle.isLockedOut(client)).isFalse();
     }
 
     @Test
     void locksOutAfterTheLimitUntilTheLockoutEnds() throws Exception {
         InetAddress client = InetAddress.getByName("192.0.2.8");
         for (int i = 0; i < 4; i++) {
-            throttle.recordAttempt(client);
+            throttle.recordFailure(client);
             assertThat(throttle.isLockedOut(client)).as("after %d failures", i + 1).isFalse();
         }
-        throttle.recordAttempt(client);
+        throttle.recordFailure(client);
         assertThat(throttle.isLockedOut(client)).isTrue();
 
         nanos.addAndGet(Duration.ofMinutes(5).minusSeconds(1).toNanos());
@@ -57,7 +63,7 @@ class LoginThrottleTest {
         nanos.addAndGet(Duration.ofSeconds(2).toNanos());
         assertThat(throttle.isLockedOut(client)).isFalse();
 
-        throttle.recordAttempt(client);
+        throttle.recordFailure(client);
         assertThat(throttle.isLockedOut(client)).as("one more failure after a lockout locks again").isTrue();
     }
 
@@ -65,20 +71,20 @@ class LoginThrottleTest {
     void successClearsTheRecord() throws Exception {
         InetAddress client = InetAddress.getByName("192.0.2.9");
         for (int i = 0; i < 5; i++) {
-            throttle.recordAttempt(client);
+            throttle.recordFailure(client);
         }
         throttle.recordSuccess(client);
         assertThat(throttle.isLockedOut(client)).isFalse();
-        assertThat(throttle.recordAttempt(client)).isEqualTo(Duration.ofMillis(100));
+        assertThat(throttle.recordFailure(client)).isEqualTo(Duration.ofMillis(100));
     }
 
     @Test
     void failuresAreForgottenAfterQuietTime() throws Exception {
         InetAddress client = InetAddress.getByName("192.0.2.10");
-        throttle.recordAttempt(client);
-        throttle.recordAttempt(client);
+        throttle.recordFailure(client);
+        throttle.recordFailure(client);
         nanos.addAndGet(Duration.ofMinutes(16).toNanos());
-        assertThat(throttle.recordAttempt(client)).isEqualTo(Duration.ofMillis(100));
+        assertThat(throttle.recordFailure(client)).isEqualTo(Duration.ofMillis(100));
     }
 
     @Test
@@ -86,13 +92,13 @@ class LoginThrottleTest {
         InetAddress a = InetAddress.getByName("192.0.2.11");
         InetAddress b = InetAddress.getByName("192.0.2.12");
         for (int i = 0; i < 5; i++) {
-            throttle.recordAttempt(a);
+            throttle.recordFailure(a);
         }
         assertThat(throttle.isLockedOut(a)).isTrue();
         assertThat(throttle.isLockedOut(b)).isFalse();
 
         for (int i = 0; i < 5; i++) {
-            throttle.recordAttempt(InetAddress.getByName("2001:db8:1:2::" + (i + 1)));
+            throttle.recordFailure(InetAddress.getByName("2001:db8:1:2::" + (i + 1)));
         }
         assertThat(throttle.isLockedOut(InetAddress.getByName("2001:db8:1:2:ffff::9"))).as("same /64").isTrue();
         assertThat(throttle.isLockedOut(InetAddress.getByName("2001:db8:1:3::1"))).as("other /64").isFalse();
