@@ -128,8 +128,8 @@ class LoginFloodEndToEndTest {
 
     /**
      * Unknown-user logins, each pipelined behind its greeting, LOGINS_PER_ADDRESS from each of
-     * FLOOD_ADDRESSES addresses in turn; each client then resets its connection without reading,
-     * or, with {@code stay}, stays connected and is returned.
+     * FLOOD_ADDRESSES addresses in turn; each client then resets its connection as soon as its
+     * greeting is answered, or, with {@code stay}, stays connected and is returned.
      */
     private List<RawSocksClient> flood(boolean stay) throws IOException {
         ByteArrayOutputStream handshake = new ByteArrayOutputStream();
@@ -145,6 +145,9 @@ class LoginFloodEndToEndTest {
                 if (stay) {
                     staying.add(client);
                 } else {
+                    // The method selection is the answer to the greeting, and the login came in the
+                    // same segment: once it is here, the server has read the login too.
+                    assertThat(RawSocksClient.hex(client.read(2))).isEqualTo("05 02");
                     client.socket().setSoLinger(true, 0);
                     client.close();
                 }
