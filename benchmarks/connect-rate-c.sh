@@ -9,7 +9,8 @@
 # server's processes, and for direct loopback of the echo target: the target side alone).
 #
 # Rows: direct, ferry (defaults: JSON access log on standard output, read from a pipe on the
-# server's core), ferry-nolog (--access-log off), ferry-users (a bcrypt users file made by
+# server's core), ferry-uring (the same with --transport io_uring), ferry-nolog (--access-log off),
+# ferry-users (a bcrypt users file made by
 # `ferry passwd`, the default throttle and login cache), microsocks, microsocks-users (-u -P),
 # dante (socksmethod none). Ferry runs as the jar with FERRY_JAVA_OPTS (default -Xmn16m) and is
 # warmed up for FERRY_WARMUP seconds first (its JIT).
@@ -29,7 +30,7 @@ WARMUP=${WARMUP:-2}
 FERRY_WARMUP=${FERRY_WARMUP:-12}
 WARMUP_WINDOW=${WARMUP_WINDOW:-0.5}
 WARMUP_SPAN=${WARMUP_SPAN:-6}
-SERVERS=${SERVERS:-"direct ferry ferry-nolog ferry-users microsocks microsocks-users dante"}
+SERVERS=${SERVERS:-"direct ferry ferry-uring ferry-nolog ferry-users microsocks microsocks-users dante"}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 OUT=${OUT:-$ROOT/benchmarks/target/connect-rate-c.md}
@@ -95,10 +96,11 @@ start_server() {
     PORT[$name]=$port
     case $name in
         direct) return 0 ;;
-        ferry | ferry-nolog | ferry-users)
+        ferry | ferry-uring | ferry-nolog | ferry-users)
             local args=(--listen "127.0.0.1:$port" --dns-server 127.0.0.1:9)
             case $name in
                 ferry-nolog) args+=(--access-log off) ;;
+                ferry-uring) args+=(--transport io_uring) ;;
                 ferry-users)
                     echo "$PASSWORD" | java -jar "$FERRY_JAR" passwd "$USER_NAME" >"$WORK/users"
                     printf 'auth:\n  required: true\n  usersFile: "%s"\n' "$WORK/users" >"$WORK/ferry-users.yaml"

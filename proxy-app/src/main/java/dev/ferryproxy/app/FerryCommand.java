@@ -151,7 +151,7 @@ public final class FerryCommand implements Callable<Integer> {
 
     @Option(names = "--transport", paramLabel = "KIND",
             converter = TransportKindConverter.class,
-            description = "auto (epoll where it loads, else nio), epoll or nio (default: auto).")
+            description = "auto (epoll where it loads, else nio), epoll, io_uring or nio (default: auto).")
     private TransportKind transport;
 
     @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = NonNegativeDurationConverter.class,
@@ -422,7 +422,7 @@ public final class FerryCommand implements Callable<Integer> {
                     return kind;
                 }
             }
-            throw new TypeConversionException("'" + value + "' is not a transport (expected: auto, epoll or nio)");
+            throw new TypeConversionException("'" + value + "' is not a transport (expected: auto, epoll, io_uring or nio)");
         }
     }
 

@@ -183,7 +183,13 @@ public final class BindCommandHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         settled = true;
-        stopListening();
+        // The reply waits for the listener to be closed: a client that hears it may count on the
+        // port refusing connections (with io_uring a close completes after the call returns).
+        stopListening().addListener(closed -> settle(arrived, from));
+    }
+
+    /** The first connection, once the listener is closed: refused, or announced and relayed. */
+    private void settle(Channel arrived, InetSocketAddress from) {
         if (!expected.matches(from.getAddress())) {
             log.info("{} refused the connection from {}: expected {}", command.describe(), describe(from), expected);
             refuse(arrived);
@@ -222,9 +228,8 @@ public final class BindCommandHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         settled = true;
-        stopListening();
         log.info("{} failed: the listener cannot accept: {}", command.describe(), cause.toString());
-        replyAndClose(CommandOutcome.GENERAL_FAILURE);
+        stopListening().addListener(closed -> replyAndClose(CommandOutcome.GENERAL_FAILURE));
     }
 
     private void acceptTimedOut() {
@@ -232,21 +237,24 @@ public final class BindCommandHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         settled = true;
-        stopListening();
         log.debug("{}: no connection within {}", command.describe(), service.settings().acceptTimeout());
-        replyAndClose(CommandOutcome.TTL_EXPIRED);
+        stopListening().addListener(closed -> replyAndClose(CommandOutcome.TTL_EXPIRED));
     }
 
-    /** Closes the listener and stops its timer; the port is free again and further connections are refused. */
-    private void stopListening() {
+    /**
+     * Closes the listener and stops its timer; once the returned future is done the port is free
+     * again and further connections are refused.
+     */
+    private Future<?> stopListening() {
         if (acceptTimer != null) {
             acceptTimer.cancel(false);
         }
-        if (listener != null) {
-            // No further accepts in the read batch under way: they would meet a closed socket.
-            listener.config().setAutoRead(false);
-            listener.close();
+        if (listener == null) {
+            return ctx.executor().newSucceededFuture(null);
         }
+        // No further accepts in the read batch under way: they would meet a closed socket.
+        listener.config().setAutoRead(false);
+        return listener.close();
     }
 
     private void deny(Decision decision) {

@@ -16,6 +16,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.nio.NioIoHandle;
 import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.AttributeKey;
@@ -473,6 +475,9 @@ public final class SocksClient implements AutoCloseable {
             IoEventLoop ioLoop = (IoEventLoop) loop;
             if (Epoll.isAvailable() && ioLoop.isCompatible(EpollIoHandle.class)) {
                 return Transport.select(TransportKind.EPOLL);
+            }
+            if (IoUring.isAvailable() && ioLoop.isCompatible(IoUringIoHandle.class)) {
+                return Transport.select(TransportKind.IO_URING);
             }
             if (ioLoop.isCompatible(NioIoHandle.class)) {
                 return Transport.select(TransportKind.NIO);

@@ -1,5 +1,10 @@
 package dev.ferryproxy.server;
 
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -45,12 +50,20 @@ public final class Transport {
         switch (kind) {
             case NIO:
                 return nio();
+            case IO_URING:
+                if (!IoUring.isAvailable()) {
+                    throw new IllegalStateException("io_uring transport unavailable: " + IoUring.unavailabilityCause());
+                }
+                return ioUring();
             case EPOLL:
                 if (!Epoll.isAvailable()) {
                     throw new IllegalStateException("epoll transport unavailable: " + Epoll.unavailabilityCause());
                 }
                 return epoll();
             default:
+                if (IoUring.isAvailable()) {
+                    return ioUring();
+                }
                 return Epoll.isAvailable() ? epoll() : nio();
         }
     }
@@ -60,10 +73,20 @@ public final class Transport {
         return Epoll.isAvailable() ? null : Epoll.unavailabilityCause();
     }
 
+    /** Why io_uring cannot load here (an old kernel, a seccomp profile), or {@code null} when it can. */
+    public static Throwable ioUringUnavailabilityCause() {
+        return IoUring.isAvailable() ? null : IoUring.unavailabilityCause();
+    }
+
     private static Transport epoll() {
         // Netty's epoll handler, with the fix for its half-close defect (see the factory's Javadoc).
         return new Transport("epoll", EpollKeepRegisteredIoHandlerFactory::new,
                 EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class);
+    }
+
+    private static Transport ioUring() {
+        return new Transport("io_uring", IoUringIoHandler::newFactory,
+                IoUringServerSocketChannel.class, IoUringSocketChannel.class, IoUringDatagramChannel.class);
     }
 
     private static Transport nio() {

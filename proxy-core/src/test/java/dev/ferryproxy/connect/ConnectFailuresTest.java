@@ -25,11 +25,11 @@ import org.junit.jupiter.api.Test;
 class ConnectFailuresTest {
     /** A real refused connect on each transport: the exception Netty really raises must map to 0x05. */
     @ParameterizedTest
-    @EnumSource(value = TransportKind.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = TransportKind.class, names = {"EPOLL", "IO_URING", "NIO"})
     void realRefusedConnectMapsToConnectionRefused(TransportKind kind) throws Exception {
-        Transport transport = kind == TransportKind.EPOLL && Transport.epollUnavailabilityCause() != null
-                ? Transport.select(TransportKind.NIO)
-                : Transport.select(kind);
+        boolean unavailable = kind == TransportKind.EPOLL && Transport.epollUnavailabilityCause() != null
+                || kind == TransportKind.IO_URING && Transport.ioUringUnavailabilityCause() != null;
+        Transport transport = unavailable ? Transport.select(TransportKind.NIO) : Transport.select(kind);
         EventLoopGroup group = transport.newEventLoopGroup(1);
         try {
             ChannelFuture attempt = new Bootstrap().group(group).channel(transport.socketChannelType())

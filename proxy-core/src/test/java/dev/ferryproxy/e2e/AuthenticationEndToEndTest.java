@@ -385,7 +385,7 @@ class AuthenticationEndToEndTest {
      * answer comes, and all of it must arrive, echoed, in order.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TransportKind.class, names = {"NIO", "EPOLL"})
+    @EnumSource(value = TransportKind.class, names = {"NIO", "EPOLL", "IO_URING"})
     void clientIsNotReadWhileTargetIsDialledAfterPipelinedLogin(TransportKind transport) throws Exception {
         Transports.assumeAvailable(transport);
         int total = 16 * 1024 * 1024;

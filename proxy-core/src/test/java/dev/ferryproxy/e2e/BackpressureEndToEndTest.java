@@ -79,7 +79,7 @@ class BackpressureEndToEndTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TransportKind.class, names = {"AUTO", "EPOLL"})
+    @EnumSource(value = TransportKind.class, names = {"AUTO", "EPOLL", "IO_URING"})
     void proxyStopsReadingFromTargetWhileClientDoesNotReadThenResumes(TransportKind transport) throws Exception {
         Transports.assumeAvailable(transport);
         try (RunningProxy proxy = RunningProxy.start(dns.address(), b -> b.transport(transport));

@@ -61,7 +61,7 @@ class BindEndToEndTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TransportKind.class, names = {"NIO", "EPOLL"})
+    @EnumSource(value = TransportKind.class, names = {"NIO", "EPOLL", "IO_URING"})
     void socks5BindCarriesDataBothWaysWithHalfClose(TransportKind transport) throws Exception {
         Transports.assumeAvailable(transport);
         try (RunningProxy server = RunningProxy.start(dns.address(),

@@ -304,7 +304,7 @@ class BindRefusalsEndToEndTest {
      * both transports run, so both paths are taken.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TransportKind.class, names = {"NIO", "EPOLL"})
+    @EnumSource(value = TransportKind.class, names = {"NIO", "EPOLL", "IO_URING"})
     void secondConnectionRacingInIsClosed(TransportKind transport) throws Exception {
         Transports.assumeAvailable(transport);
         try (RunningProxy server = RunningProxy.start(dns.address(),

@@ -50,7 +50,7 @@ class HalfCloseEndToEndTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TransportKind.class, names = {"AUTO", "NIO", "EPOLL"})
+    @EnumSource(value = TransportKind.class, names = {"AUTO", "NIO", "EPOLL", "IO_URING"})
     void clientHalfClosesFirstAndStillReceivesAnswer(TransportKind transport) throws Exception {
         Transports.assumeAvailable(transport);
         byte[] answer = SeededBytes.generate(21, AFTER_HALF_CLOSE_BYTES);
@@ -73,7 +73,7 @@ class HalfCloseEndToEndTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TransportKind.class, names = {"AUTO", "NIO", "EPOLL"})
+    @EnumSource(value = TransportKind.class, names = {"AUTO", "NIO", "EPOLL", "IO_URING"})
     void targetHalfClosesFirstAndStillReceivesData(TransportKind transport) throws Exception {
         Transports.assumeAvailable(transport);
         byte[] lateData = SeededBytes.generate(12, AFTER_HALF_CLOSE_BYTES);
@@ -97,7 +97,7 @@ class HalfCloseEndToEndTest {
 
     /** What fits in the socket buffers works on every transport, epoll included. */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TransportKind.class, names = {"AUTO", "NIO", "EPOLL"})
+    @EnumSource(value = TransportKind.class, names = {"AUTO", "NIO", "EPOLL", "IO_URING"})
     void bothSidesHalfCloseInTurnWithSmallPayloads(TransportKind transport) throws Exception {
         Transports.assumeAvailable(transport);
         try (RunningProxy proxy = RunningProxy.start(dns.address(), b -> b.transport(transport));

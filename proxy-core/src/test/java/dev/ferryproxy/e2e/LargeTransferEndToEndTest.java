@@ -57,7 +57,7 @@ class LargeTransferEndToEndTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TransportKind.class, names = {"AUTO", "NIO", "EPOLL"})
+    @EnumSource(value = TransportKind.class, names = {"AUTO", "NIO", "EPOLL", "IO_URING"})
     void transfers64MiBEachWayAtOnceIntact(TransportKind transport) throws Exception {
         Transports.assumeAvailable(transport);
         ExecutorService pool = Executors.newFixedThreadPool(4);

@@ -10,11 +10,15 @@ final class Transports {
     private Transports() {
     }
 
-    /** Skips the test where {@code kind} cannot load (EPOLL off Linux). */
+    /** Skips the test where {@code kind} cannot load (EPOLL off Linux; IO_URING where the kernel refuses it). */
     static void assumeAvailable(TransportKind kind) {
         if (kind == TransportKind.EPOLL) {
             assumeTrue(Transport.epollUnavailabilityCause() == null,
                     () -> "epoll unavailable: " + Transport.epollUnavailabilityCause());
+        }
+        if (kind == TransportKind.IO_URING) {
+            assumeTrue(Transport.ioUringUnavailabilityCause() == null,
+                    () -> "io_uring unavailable: " + Transport.ioUringUnavailabilityCause());
         }
     }
 }

@@ -92,7 +92,7 @@ class UdpAssociateEndToEndTest {
     // ---- relaying ----
 
     @ParameterizedTest
-    @EnumSource(value = TransportKind.class, names = {"NIO", "EPOLL"})
+    @EnumSource(value = TransportKind.class, names = {"NIO", "EPOLL", "IO_URING"})
     void fiveHundredDatagramsComeBackWithTheirContent(TransportKind kind) throws Exception {
         Transports.assumeAvailable(kind);
         try (UdpEchoServer target = UdpEchoServer.start(Loopback.IPV4);
@@ -131,7 +131,7 @@ class UdpAssociateEndToEndTest {
     // ---- address families and names ----
 
     @ParameterizedTest
-    @EnumSource(value = TransportKind.class, names = {"NIO", "EPOLL"})
+    @EnumSource(value = TransportKind.class, names = {"NIO", "EPOLL", "IO_URING"})
     void ipv4ClientReachesAnIpv6Target(TransportKind kind) throws Exception {
         Transports.assumeAvailable(kind);
         assumeTrue(echo6 != null, "no IPv6 loopback here");
@@ -145,7 +145,7 @@ class UdpAssociateEndToEndTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TransportKind.class, names = {"NIO", "EPOLL"})
+    @EnumSource(value = TransportKind.class, names = {"NIO", "EPOLL", "IO_URING"})
     void ipv6ClientReachesIpv4AndIpv6Targets(TransportKind kind) throws Exception {
         Transports.assumeAvailable(kind);
         assumeTrue(echo6 != null, "no IPv6 loopback here");

@@ -23,9 +23,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class AcceptedSocketDefaultsTest {
     @ParameterizedTest
-    @EnumSource(value = TransportKind.class, names = {"EPOLL", "NIO"})
+    @EnumSource(value = TransportKind.class, names = {"EPOLL", "IO_URING", "NIO"})
     void acceptedSocketsHaveNoDelayWithoutTheOption(TransportKind kind) throws Exception {
         assumeTrue(kind != TransportKind.EPOLL || Transport.epollUnavailabilityCause() == null, "epoll unavailable");
+        assumeTrue(kind != TransportKind.IO_URING || Transport.ioUringUnavailabilityCause() == null,
+                "io_uring unavailable");
         Transport transport = Transport.select(kind);
         EventLoopGroup group = transport.newEventLoopGroup(1);
         CompletableFuture<Boolean> noDelay = new CompletableFuture<>();

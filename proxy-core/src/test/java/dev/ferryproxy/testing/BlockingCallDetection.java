@@ -32,6 +32,9 @@ public final class BlockingCallDetection {
                 .allowBlockingCallsInside("ch.qos.logback.classic.Logger", "callAppenders")
                 .allowBlockingCallsInside("java.util.concurrent.ThreadPoolExecutor", "execute")
                 .allowBlockingCallsInside("com.github.benmanes.caffeine.cache.BoundedLocalCache", "performCleanUp")
+                // Netty's io_uring loop spins (Thread.onSpinWait) while it closes its ring, once, as the
+                // loop shuts down: after its last connection, never while one is served.
+                .allowBlockingCallsInside("io.netty.channel.uring.IoUringIoHandler", "destroy")
                 .blockingMethodCallback(method -> {
                     BlockingOperationError error = new BlockingOperationError(method);
                     record(method + " on " + Thread.currentThread().getName() + "\n" + stackTrace(error));

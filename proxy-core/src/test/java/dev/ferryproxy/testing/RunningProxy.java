@@ -3,6 +3,7 @@ package dev.ferryproxy.testing;
 import dev.ferryproxy.relay.RelayMode;
 import dev.ferryproxy.server.ProxyServer;
 import dev.ferryproxy.server.ProxyServerConfig;
+import dev.ferryproxy.server.TransportKind;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,6 +24,8 @@ import java.util.function.UnaryOperator;
 public final class RunningProxy implements AutoCloseable {
     /** The system property that picks the relay of the servers started here. */
     public static final String RELAY_PROPERTY = "ferry.test.relay";
+    /** The transport the suite's servers run on: auto (the default), epoll, io_uring or nio. */
+    public static final String TRANSPORT_PROPERTY = "ferry.test.transport";
 
     private final ProxyServer server;
 
@@ -43,7 +46,8 @@ public final class RunningProxy implements AutoCloseable {
                 .dnsServers(List.of(dnsServer))
                 .dnsQueryTimeout(Duration.ofSeconds(2))
                 .connectTimeout(Duration.ofSeconds(5))
-                .relay(RelayMode.valueOf(System.getProperty(RELAY_PROPERTY, "auto").toUpperCase(Locale.ROOT)));
+                .relay(RelayMode.valueOf(System.getProperty(RELAY_PROPERTY, "auto").toUpperCase(Locale.ROOT)))
+                .transport(TransportKind.valueOf(System.getProperty(TRANSPORT_PROPERTY, "auto").toUpperCase(Locale.ROOT)));
         return new RunningProxy(ProxyServer.start(customizer.apply(builder).build()));
     }
 

@@ -245,7 +245,7 @@ class ConfigFileTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "transport: iouring|1:12|transport|'iouring' is not a transport (expected one of: auto, epoll, nio)",
+        "transport: iouring|1:12|transport|'iouring' is not a transport (expected one of: auto, epoll, io_uring, nio)",
         "rules: [{ clients: [\"10.0.0.0/8\"] }]|1:9|rules[0].action|is missing (it is required)",
         "rules: [{ action: permit }]|1:19|rules[0].action|'permit' is not an action (expected one of: allow, deny)",
         "rules: [{ action: allow, versions: [4, 6] }]|1:40|rules[0].versions[1]|'6' is not a SOCKS version (expected: 4 or 5; SOCKS4a is 4)",
