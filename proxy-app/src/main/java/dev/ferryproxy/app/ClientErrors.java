@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /** What the client commands print when a tunnel cannot be opened or fails: the typed failure, in words. */
 final class ClientErrors {
     /** The prefix of Netty's native transport errors: {@code finishConnect(..) failed with error(-111): }. */
-    private static final Pattern NATIVE_CALL = Pattern.compile("^\\w+\\(\\.\\.\\) failed with error\\(-?\\d+\\): ");
+    private static final Pattern NATIVE_CALL = Pattern.compile("^(?:io_uring )?\\w+\\(\\.\\.\\) failed with error\\(-?\\d+\\): ");
 
     /** Netty's connect failures end with the address: {@code Connection refused: /127.0.0.1:1080}. */
     private static final String ADDRESS_SEPARATOR = ": /";

@@ -40,6 +40,8 @@ class ClientErrorsTest {
         assertThat(ClientErrors.connectFailure(epoll)).isEqualTo("Connection refused");
         assertThat(ClientErrors.describe(epoll))
                 .isEqualTo("cannot connect to the proxy at 127.0.0.1:1080: Connection refused");
+        ConnectException ioUring = new ConnectException("io_uring connect(..) failed with error(-111): Connection refused");
+        assertThat(ClientErrors.describe(ioUring)).isEqualTo("cannot connect to the proxy: Connection refused");
         ConnectException nio = new ConnectException("Connection refused: /[::1]:1080");
         assertThat(ClientErrors.describe(nio)).isEqualTo("cannot connect to the proxy at [::1]:1080: Connection refused");
         assertThat(ClientErrors.describe(new ConnectException("Network is unreachable")))

@@ -61,9 +61,7 @@ public final class Transport {
                 }
                 return epoll();
             default:
-                if (IoUring.isAvailable()) {
-                    return ioUring();
-                }
+                // io_uring is a choice, not the default: Docker's default seccomp profile blocks it.
                 return Epoll.isAvailable() ? epoll() : nio();
         }
     }
@@ -99,7 +97,7 @@ public final class Transport {
         return socketChannelType == EpollSocketChannel.class;
     }
 
-    /** "epoll" or "nio". */
+    /** "epoll", "io_uring" or "nio". */
     public String name() {
         return name;
     }
