@@ -2,6 +2,7 @@ package dev.ferryproxy.command;
 
 import dev.ferryproxy.codec.SocksAddress;
 import dev.ferryproxy.codec.SocksVersion;
+import dev.ferryproxy.logging.LogText;
 import dev.ferryproxy.policy.AccessRequest;
 import dev.ferryproxy.policy.AccessRules;
 import dev.ferryproxy.policy.Command;
@@ -49,9 +50,12 @@ public record CommandContext(InetAddress client, String user, SocksVersion versi
                 literal.isPresent() ? null : destination.host(), literal.orElse(null), destination.port());
     }
 
-    /** For logs: what was asked, by whom. */
+    /**
+     * For logs: what was asked, by whom. The client chose the user and the name: both are escaped
+     * ({@link LogText}, {@link SocksAddress#printableHost()}), so no request can forge a log line.
+     */
     public String describe() {
         return command.configName() + " " + destination + " for " + client.getHostAddress()
-                + (user != null ? " (user '" + user + "')" : "");
+                + (user != null ? " (user '" + LogText.escape(user) + "')" : "");
     }
 }

@@ -4,6 +4,7 @@ import dev.ferryproxy.client.SocksTarget;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.CommandOutcome;
 import dev.ferryproxy.command.CommandReplies;
+import dev.ferryproxy.logging.LogText;
 import dev.ferryproxy.metrics.ConnectionMetrics;
 import dev.ferryproxy.policy.AccessRequest;
 import dev.ferryproxy.policy.Decision;
@@ -197,12 +198,13 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
         CommandOutcome outcome = ConnectFailures.outcomeOf(cause);
         if (cause instanceof UpstreamFailedException) {
             // The operator's parent proxy is down or misconfigured: worth more than a debug line.
-            log.warn("{} failed ({}): {}", command.describe(), outcome, cause.getMessage());
+            log.warn("{} failed ({}): {}", command.describe(), outcome, LogText.escape(cause.getMessage()));
             ctx.writeAndFlush(replies.failure(outcome)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         if (log.isDebugEnabled()) {
-            log.debug("{} failed ({}): {}", command.describe(), outcome, cause.toString());
+            // the cause may quote the name the client asked for (a resolver's "no such name")
+            log.debug("{} failed ({}): {}", command.describe(), outcome, LogText.escape(cause.toString()));
         }
         ctx.writeAndFlush(replies.failure(outcome)).addListener(ChannelFutureListener.CLOSE);
     }

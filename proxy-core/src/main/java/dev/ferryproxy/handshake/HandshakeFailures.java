@@ -4,6 +4,7 @@ import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.codec.SocksProtocolException;
 import dev.ferryproxy.codec.SocksVersion;
 import dev.ferryproxy.codec.UnsupportedAddressTypeException;
+import dev.ferryproxy.logging.LogText;
 import dev.ferryproxy.metrics.ConnectionMetrics;
 import dev.ferryproxy.metrics.HandshakeOutcome;
 import io.netty.channel.ChannelFutureListener;
@@ -31,7 +32,8 @@ final class HandshakeFailures {
                 return;
             }
         } else {
-            log.debug("{} handshake from {} failed: {}", version, ClientAttributes.clientSocketAddress(ctx.channel()), cause.toString());
+            log.debug("{} handshake from {} failed: {}", version, ClientAttributes.clientSocketAddress(ctx.channel()),
+                    LogText.escape(cause.toString()));
         }
         ctx.close();
     }

@@ -1,6 +1,7 @@
 package dev.ferryproxy.udp;
 
 import dev.ferryproxy.codec.SocksAddress;
+import dev.ferryproxy.logging.LogText;
 import dev.ferryproxy.policy.AccessRequest;
 import dev.ferryproxy.policy.AccessRules;
 import dev.ferryproxy.policy.Decision;
@@ -233,7 +234,7 @@ final class UdpDestinationTable {
             destination.state = State.UNRESOLVED;
             destination.unresolvedSinceNanos = System.nanoTime();
             log.debug("UDP {} for {}: the name did not resolve: {}", destination.requested, client,
-                    resolving.cause().toString());
+                    LogText.escape(resolving.cause().toString()));
         } else {
             settle(destination, byName, early, resolving.getNow());
         }
