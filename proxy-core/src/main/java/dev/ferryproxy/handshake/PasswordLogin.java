@@ -1,8 +1,11 @@
 package dev.ferryproxy.handshake;
 
+import dev.ferryproxy.auth.Credential;
 import dev.ferryproxy.auth.LoginCheck;
+import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.codec.v5.Socks5PasswordAuthRequest;
 import dev.ferryproxy.codec.v5.Socks5PasswordAuthResponse;
+import dev.ferryproxy.logging.LogText;
 import dev.ferryproxy.metrics.ConnectionMetrics;
 import dev.ferryproxy.metrics.HandshakeOutcome;
 import io.netty.channel.ChannelFutureListener;
@@ -13,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -32,28 +36,29 @@ final class PasswordLogin {
     private static final EveryFewSeconds BUSY_LOG = new EveryFewSeconds(5, TimeUnit.SECONDS);
 
     private final ProxyServices services;
-    private final ProxyPolicy policy;
 
-    PasswordLogin(ProxyServices services, ProxyPolicy policy) {
+    PasswordLogin(ProxyServices services) {
         this.services = services;
-        this.policy = policy;
     }
 
     /** Checks the login; on success sets the user, answers 0x00 and calls {@code onSuccess}. */
     void start(ChannelHandlerContext ctx, Socks5PasswordAuthRequest request, Consumer<ChannelHandlerContext> onSuccess) {
         InetAddress client = ClientAttributes.clientAddress(ctx.channel());
         String user = request.usernameString();
+        // The users as they are now, not as they were when the client greeted: a password that a
+        // reload revoked must not pass on a connection that was opened before it.
+        UserDirectory users = services.policy().get().users();
         // Before the cache: a locked-out address must not learn, from a fast yes, that a guess was right.
         if (services.throttle().isLockedOut(client)) {
             log.info("login as '{}' from {} refused: too many failed logins from this address",
-                    printable(user), client.getHostAddress());
+                    LogText.escape(user), client.getHostAddress());
             fail(ctx);
             return;
         }
         // A returning user whose password passed lately: answered here, without counting an attempt.
         // The throttle is only read on this path; writing to it per login cost more than the rest.
-        if (services.authenticator().verifiedLately(policy.users(), user, request.password())) {
-            if (stillConfigured(ctx, user)) {
+        if (services.authenticator().verifiedLately(users, user, request.password())) {
+            if (stillConfigured(ctx, user, users)) {
                 services.throttle().recordSuccess(client);
                 succeed(ctx, user, onSuccess);
             } else {
@@ -64,14 +69,14 @@ final class PasswordLogin {
         // Nothing more is read while the password is checked: what the client sent behind its login
         // waits in the decoder, and a client cannot pile up more meanwhile.
         ctx.channel().config().setAutoRead(false);
-        Future<LoginCheck> check = services.authenticator().fullCheck(policy.users(), user, request.password(),
+        Future<LoginCheck> check = services.authenticator().fullCheck(users, user, request.password(),
                 client, () -> ctx.channel().isActive(), ctx.executor());
         check.addListener(done -> {
             if (check.isSuccess() && check.getNow() == LoginCheck.MISMATCH) {
                 // Counted even when the client has gone meanwhile: the check ran, and was wrong.
                 Duration failureDelay = services.throttle().recordFailure(client);
                 if (ctx.channel().isActive()) {
-                    log.info("failed login as '{}' from {}", printable(user), client.getHostAddress());
+                    log.info("failed login as '{}' from {}", LogText.escape(user), client.getHostAddress());
                     ctx.executor().schedule(() -> fail(ctx), failureDelay.toNanos(), TimeUnit.NANOSECONDS);
                 }
                 return;
@@ -80,14 +85,14 @@ final class PasswordLogin {
                 return;
             }
             if (!check.isSuccess()) {
-                log.warn("login as '{}' from {} could not be checked: {}", printable(user), client.getHostAddress(),
+                log.warn("login as '{}' from {} could not be checked: {}", LogText.escape(user), client.getHostAddress(),
                         check.cause().toString());
                 fail(ctx);
                 return;
             }
             switch (check.getNow()) {
                 case MATCH -> {
-                    if (!stillConfigured(ctx, user)) {
+                    if (!stillConfigured(ctx, user, users)) {
                         fail(ctx);
                         return;
                     }
@@ -107,7 +112,7 @@ final class PasswordLogin {
                     long heldBack = BUSY_LOG.admit();
                     if (heldBack >= 0) {
                         log.info("login as '{}' from {} refused unchecked: {} (and {} more refused so since the last"
-                                + " such line)", printable(user), client.getHostAddress(),
+                                + " such line)", LogText.escape(user), client.getHostAddress(),
                                 check.getNow() == LoginCheck.BUSY ? "too many password checks waiting"
                                         : "too many password checks under way from this address", heldBack);
                     }
@@ -125,37 +130,28 @@ final class PasswordLogin {
     }
 
     /**
-     * Whether {@code user} is still configured now that the password matched: a reload may have
-     * removed the user while the check ran. The session is registered before the check, so a
-     * reload either sees it (and closes it when so configured) or has already happened (and this
-     * check fails). Either way a removed user does not stay logged in.
+     * Whether {@code user} still has, now that the password matched, the very credential it was
+     * checked against in {@code checked}: a reload may have removed the user or changed the
+     * password while the check ran. The session is registered before this look, so a reload either
+     * sees it (and closes it when so configured) or has already happened (and this login fails).
+     * Either way a removed user does not stay logged in, and a revoked password does not pass. (A
+     * reload that re-read the user unchanged makes a new credential too; a login that overlapped it
+     * fails, and the client's next try is checked against the new one.)
      */
-    private boolean stillConfigured(ChannelHandlerContext ctx, String user) {
+    private boolean stillConfigured(ChannelHandlerContext ctx, String user, UserDirectory checked) {
         services.sessions().add(user, ctx.channel());
-        if (services.policy().get().users().find(user).isPresent()) {
+        Optional<Credential> now = services.policy().get().users().find(user);
+        if (now.isPresent() && now.get() == checked.find(user).orElse(null)) {
             return true;
         }
-        log.info("login as '{}' from {} refused: the user was removed by a configuration reload", printable(user),
-                ClientAttributes.clientAddress(ctx.channel()).getHostAddress());
+        log.info("login as '{}' from {} refused: a configuration reload {} the user while the password was checked",
+                LogText.escape(user), ClientAttributes.clientAddress(ctx.channel()).getHostAddress(),
+                now.isPresent() ? "changed" : "removed");
         return false;
     }
 
     private static void fail(ChannelHandlerContext ctx) {
         ConnectionMetrics.of(ctx.channel()).handshake(null, HandshakeOutcome.AUTH_FAILED);
         ctx.writeAndFlush(Socks5PasswordAuthResponse.FAILURE).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    /** A user name as the client sent it, with control chars escaped so it cannot forge log lines. */
-    static String printable(String name) {
-        StringBuilder sb = new StringBuilder(name.length());
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c < 0x20 || c == 0x7F || c == '\\') {
-                sb.append(String.format("\\x%02x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
     }
 }

@@ -39,7 +39,11 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(Socks5HandshakeHandler.class);
 
     private final ProxyServices services;
-    /** The policy as it was when this client arrived: a reload does not change a handshake under way. */
+    /**
+     * The policy as it was when this client arrived: a reload does not change the method chosen or
+     * the rules of a handshake under way. Passwords are the exception: {@link PasswordLogin} checks
+     * them against the users as they are now.
+     */
     private ProxyPolicy policy;
 
     public Socks5HandshakeHandler(ProxyServices services) {
@@ -56,7 +60,7 @@ public final class Socks5HandshakeHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof Socks5InitialRequest) {
             onGreeting(ctx, (Socks5InitialRequest) msg);
         } else if (msg instanceof Socks5PasswordAuthRequest) {
-            new PasswordLogin(services, policy).start(ctx, (Socks5PasswordAuthRequest) msg,
+            new PasswordLogin(services).start(ctx, (Socks5PasswordAuthRequest) msg,
                     this::continueWithRequest);
         } else if (msg instanceof Socks5CommandRequest) {
             onRequest(ctx, (Socks5CommandRequest) msg);

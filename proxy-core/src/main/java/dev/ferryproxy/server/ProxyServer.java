@@ -264,7 +264,9 @@ public final class ProxyServer implements AutoCloseable {
 
     /**
      * Swaps in new users and rules at once. Connections already relaying keep flowing; handshakes
-     * that began before the swap finish under the policy they began with. When the configuration
+     * that began before the swap finish under the rules and the method choice they began with, but
+     * a password is always checked against the users as they are now, so a revoked password fails
+     * even on a connection opened before the swap. When the configuration
      * says so, the connections of users the new policy no longer has are closed.
      *
      * @throws IllegalArgumentException when the new policy would make this server an open proxy

@@ -167,4 +167,28 @@ class PolicyReloadEndToEndTest {
             Socks5Login.assertClosedByServer(late);
         }
     }
+
+    /**
+     * Issue 13, finding 6: a client that greeted before a reload changed a password must not log in
+     * with the old one afterwards, even though its handshake began under the old users (and even
+     * when the old password had passed lately, so a cache could have known it).
+     */
+    @Test
+    void aPasswordChangedByAReloadIsCheckedAsItIsNowOnConnectionsOpenedBefore() throws Exception {
+        RunningProxy server = startProxy(new ProxyPolicy(DEFAULT_RULES, ALICE_AND_BOB, true), UnaryOperator.identity());
+        try (RawSocksClient earlier = Socks5Login.tunnel(server.address(), "alice", "secret", echoAddress);
+                RawSocksClient withOldPassword = RawSocksClient.connect(server.address());
+                RawSocksClient withNewPassword = RawSocksClient.connect(server.address())) {
+            Socks5Login.greetOfferingPassword(withOldPassword);
+            Socks5Login.greetOfferingPassword(withNewPassword);
+
+            server.server().updatePolicy(new ProxyPolicy(DEFAULT_RULES, UserDirectory.of(Map.of(
+                    "alice", new PlainCredential("changed".getBytes(UTF_8)))), true));
+
+            assertThat(Socks5Login.sendLogin(withOldPassword, "alice", "secret")).as("the revoked password").isEqualTo(1);
+            Socks5Login.assertClosedByServer(withOldPassword);
+            assertThat(Socks5Login.sendLogin(withNewPassword, "alice", "changed")).as("the new password").isZero();
+            Socks5Login.assertEchoes(earlier, "the tunnel from before keeps flowing".getBytes(UTF_8));
+        }
+    }
 }

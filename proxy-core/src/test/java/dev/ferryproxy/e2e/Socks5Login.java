@@ -31,8 +31,22 @@ final class Socks5Login {
 
     /** {@link #login(RawSocksClient, String, String)} with the fields as raw bytes. */
     static int login(RawSocksClient client, byte[] user, byte[] password) throws IOException {
+        greetOfferingPassword(client);
+        return sendLogin(client, user, password);
+    }
+
+    /** Greets offering only 0x02 and checks that the server chose it. */
+    static void greetOfferingPassword(RawSocksClient client) throws IOException {
         client.send(SocksRequests.socks5GreetingOffering(PASSWORD_METHOD));
         assertThat(RawSocksClient.hex(client.read(2))).as("method selection").isEqualTo("05 02");
+    }
+
+    /** Sends the RFC 1929 login of a client that has greeted, and returns the server's STATUS. */
+    static int sendLogin(RawSocksClient client, String user, String password) throws IOException {
+        return sendLogin(client, user.getBytes(StandardCharsets.UTF_8), password.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static int sendLogin(RawSocksClient client, byte[] user, byte[] password) throws IOException {
         client.send(SocksRequests.rfc1929Login(user, password));
         byte[] answer = client.read(2);
         assertThat(answer[0]).as("RFC 1929 reply version in %s", RawSocksClient.hex(answer)).isEqualTo((byte) 1);
