@@ -25,8 +25,11 @@ import java.util.function.BooleanSupplier;
  * check whose client has gone by its turn is dropped unrun ({@link LoginCheck#ABANDONED}); none
  * of these is a failed login.
  *
- * <p>A user who does not exist costs a real bcrypt check too, against a hash of a random
- * password. The time of an answer therefore does not say whether the name exists.
+ * <p>A user who does not exist costs a real check too, against one of the configured users' own
+ * credentials ({@link UserDirectory#decoyFor}), its answer thrown away: the same work as for a
+ * known name whatever the hashes are (bcrypt of any cost, a clear password's digest). The time
+ * of an answer therefore does not say whether the name exists. (With no users at all, a bcrypt
+ * hash of a random password stands in.)
  *
  * <p>A password that passed a full check is remembered for a while ({@link VerifiedCredentialCache}):
  * the same user with the same password is then answered on the event loop, in about a microsecond,
@@ -68,7 +71,7 @@ public final class PasswordAuthenticator implements AutoCloseable {
                 }, new ThreadPoolExecutor.AbortPolicy());
     }
 
-    /** A bcrypt hash of a random password, made once per JVM: unknown users are checked against it. */
+    /** A bcrypt hash of a random password, made once per JVM: unknown names are checked against it when no user is configured. */
     private static final class UnknownUser {
         static final Credential CREDENTIAL;
 
@@ -119,7 +122,8 @@ public final class PasswordAuthenticator implements AutoCloseable {
                     // UnknownUser is first touched here, on a verifier thread: its initializer reads
                     // SecureRandom's seed (a file read) and computes a bcrypt hash, neither of which
                     // may run on an event loop.
-                    Credential checked = credential.isPresent() ? credential.get() : UnknownUser.CREDENTIAL;
+                    Credential checked = credential.isPresent() ? credential.get()
+                            : users.decoyFor(user).orElseGet(() -> UnknownUser.CREDENTIAL);
                     boolean matches = checked.matches(password) && credential.isPresent();
                     if (matches) {
                         verified.remember(user, checked, password);

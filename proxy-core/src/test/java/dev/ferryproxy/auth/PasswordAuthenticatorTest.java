@@ -151,6 +151,28 @@ class PasswordAuthenticatorTest {
         }
     }
 
+    /**
+     * Issue 13, finding 5: an unknown name is checked against one of the users' own credentials,
+     * the same one each time, so it costs what a known name costs whatever the hashes are (here
+     * clear passwords, microseconds each, where a stand-in bcrypt hash would take milliseconds).
+     * Its answer never logs anyone in, even when the password is that user's.
+     */
+    @Test
+    void anUnknownNameCostsACheckOfAUsersOwnCredentialAndNeverLogsIn() throws Exception {
+        CountingCredential alice = new CountingCredential("alice-pw");
+        CountingCredential bob = new CountingCredential("bob-pw");
+        UserDirectory directory = UserDirectory.of(Map.of("alice", alice, "bob", bob));
+        for (String name : List.of("mallory", "eve", "trent", "root", "admin", "alice2")) {
+            int before = alice.checks.get() + bob.checks.get();
+            assertThat(check(authenticator, directory, name, "alice-pw")).isEqualTo(LoginCheck.MISMATCH);
+            assertThat(check(authenticator, directory, name, "bob-pw")).isEqualTo(LoginCheck.MISMATCH);
+            assertThat(alice.checks.get() + bob.checks.get() - before).as("checks of users' credentials for %s", name)
+                    .isEqualTo(2);
+            assertThat(directory.decoyFor(name)).as("the same decoy each time").isEqualTo(directory.decoyFor(name));
+        }
+        assertThat(UserDirectory.empty().decoyFor("mallory")).isEmpty();
+    }
+
     @Test
     void aClientWithTooManyChecksUnderWayIsRefusedAtOnce() throws Exception {
         BlockingCredential slow = new BlockingCredential();
