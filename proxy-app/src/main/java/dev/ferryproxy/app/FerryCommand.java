@@ -10,8 +10,10 @@ import dev.ferryproxy.app.config.FerryConfig;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.policy.Cidr;
+import dev.ferryproxy.policy.EgressGuard;
 import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolMode;
+import dev.ferryproxy.server.HostAddresses;
 import dev.ferryproxy.server.ProxyServer;
 import dev.ferryproxy.server.ProxyServerConfig;
 import dev.ferryproxy.relay.RelayMode;
@@ -193,6 +195,8 @@ public final class FerryCommand implements Callable<Integer> {
         if (checkConfig) {
             PrintWriter out = spec.commandLine().getOut();
             out.println((configFile != null ? configFile.toString() : "command line") + ": OK");
+            out.println(EgressGuardText.describe(config.policy(),
+                    EgressGuard.withHostAddresses(HostAddresses.ofThisHost())));
             out.flush();
             return 0;
         }
@@ -237,6 +241,7 @@ public final class FerryCommand implements Callable<Integer> {
                 server.boundAddresses().stream().map(NetUtil::toSocketAddressString).collect(Collectors.joining(", ")),
                 server.transport());
         logPolicy(config.policy());
+        log.info(EgressGuardText.describe(config.policy(), server.policy().rules().guard()));
         logCommands(config);
         log.info("access log: {}", accessLogTo);
         if (adminServer != null) {

@@ -3,6 +3,7 @@ package dev.ferryproxy.handshake;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.connect.Upstream;
 import dev.ferryproxy.policy.AccessRules;
+import dev.ferryproxy.policy.EgressGuard;
 import dev.ferryproxy.policy.Rule;
 
 import java.util.Collections;
@@ -53,8 +54,16 @@ public record ProxyPolicy(AccessRules rules, UserDirectory users, boolean passwo
         return new ProxyPolicy(new AccessRules(java.util.List.of()), UserDirectory.empty(), false);
     }
 
-    /** The rules that decide: the configured ones, or the safe defaults when none are configured. */
+    /**
+     * The rules that decide: the configured ones, or the safe defaults when none are configured;
+     * either way with the rules' {@link EgressGuard} behind them.
+     */
     public AccessRules effectiveRules() {
-        return rules.isEmpty() ? AccessRules.safeDefaults() : rules;
+        return rules.orSafeDefaults();
+    }
+
+    /** This policy with {@code guard} behind its rules (the server adds the host's own addresses). */
+    public ProxyPolicy withEgressGuard(EgressGuard guard) {
+        return guard == rules.guard() ? this : new ProxyPolicy(rules.withGuard(guard), users, passwordRequired, upstreams);
     }
 }

@@ -115,7 +115,7 @@ public final class Socks4HandshakeHandler extends ChannelInboundHandlerAdapter {
                 adjusted.add(rule);
             }
         }
-        return new AccessRules(adjusted);
+        return new AccessRules(adjusted, rules.guard());
     }
 
     @Override

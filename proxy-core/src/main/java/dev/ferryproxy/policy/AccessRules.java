@@ -4,12 +4,17 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
-/** An ordered rule list, first match wins; no match is a denial. */
+/**
+ * An ordered rule list, first match wins; no match is a denial. Behind the rules stands an
+ * {@link EgressGuard}: an allowed request of a client off loopback for one of the guarded
+ * destinations (the proxy's host, link-local, cloud metadata, multicast) is still denied unless
+ * the allowing rule names that network.
+ */
 public final class AccessRules {
     /** Name of the default rule that lets loopback clients go anywhere. */
     public static final String DEFAULT_LOOPBACK_CLIENTS = "default: client on the proxy's host";
-    /** Name of the default rule that keeps other clients off the proxy's host and link-local networks. */
-    public static final String DEFAULT_LOCAL_DESTINATIONS = "default: destination on the proxy's host or link-local";
+    /** Name of the guard's decisions, which keep other clients off the proxy's host ({@link EgressGuard}). */
+    public static final String DEFAULT_LOCAL_DESTINATIONS = EgressGuard.NAME;
     /** Name of the default rule that allows everything else. */
     public static final String DEFAULT_EVERYTHING_ELSE = "default: any other destination";
 
@@ -19,9 +24,21 @@ public final class AccessRules {
      * building it (and its reason string) per request would only make garbage.
      */
     private final Decision[] decisions;
+    private final EgressGuard guard;
+    /**
+     * {@link #safeDefaults()} behind this guard, made on first use by {@link #orSafeDefaults()}.
+     * A race makes two equal ones at worst; every field of one is final, so it is safely shared.
+     */
+    private AccessRules safeDefaultsWithThisGuard;
 
-    /** The rules, in the order they are tried. */
+    /** The rules, in the order they are tried, with the {@link EgressGuard#standard() standard guard}. */
     public AccessRules(List<Rule> rules) {
+        this(rules, EgressGuard.standard());
+    }
+
+    /** The rules, in the order they are tried, with {@code guard} behind them. */
+    public AccessRules(List<Rule> rules, EgressGuard guard) {
+        this.guard = Objects.requireNonNull(guard, "guard");
         this.rules = List.copyOf(Objects.requireNonNull(rules, "rules"));
         this.decisions = new Decision[this.rules.size()];
         for (int i = 0; i < decisions.length; i++) {
@@ -32,6 +49,29 @@ public final class AccessRules {
     /** The rules, in the order they are tried (unmodifiable). */
     public List<Rule> rules() {
         return rules;
+    }
+
+    /** The guard behind the rules. */
+    public EgressGuard guard() {
+        return guard;
+    }
+
+    /** These rules with {@code other} guard behind them. */
+    public AccessRules withGuard(EgressGuard other) {
+        return other == guard ? this : new AccessRules(rules, other);
+    }
+
+    /** These rules, or, when there are none, the {@link #safeDefaults()} with this guard behind them. */
+    public AccessRules orSafeDefaults() {
+        if (!rules.isEmpty()) {
+            return this;
+        }
+        AccessRules defaults = safeDefaultsWithThisGuard;
+        if (defaults == null) {
+            defaults = safeDefaults().withGuard(guard);
+            safeDefaultsWithThisGuard = defaults;
+        }
+        return defaults;
     }
 
     /** Whether there are no rules (then every request is denied). */
@@ -51,10 +91,19 @@ public final class AccessRules {
         byte[] destination = Rule.bytesOf(request.destinationAddress());
         for (int i = 0; i < decisions.length; i++) {
             if (rules.get(i).matches(request, client, destination)) {
-                return decisions[i];
+                return guarded(decisions[i], client, destination);
             }
         }
         return Decision.noRuleMatched();
+    }
+
+    /** {@code decided}, or the guard's denial when it allowed a guarded client a guarded destination. */
+    private Decision guarded(Decision decided, byte[] client, byte[] destination) {
+        if (!decided.allowed() || destination == null || !guard.guards(client)) {
+            return decided;
+        }
+        Decision denial = guard.check(destination, decided.rule());
+        return denial != null ? denial : decided;
     }
 
     /**
@@ -79,6 +128,10 @@ public final class AccessRules {
                 // whether this rule or a later one decides depends on the address the name resolves to
                 return Optional.empty();
             }
+            if (decisions[i].allowed() && guard.guards(client)) {
+                // the name may resolve to a guarded address (DNS rebinding): decided per address
+                return Optional.empty();
+            }
             return Optional.of(decisions[i]);
         }
         return Optional.of(Decision.noRuleMatched());
@@ -86,10 +139,9 @@ public final class AccessRules {
 
     /**
      * The defaults used when no rules are configured: clients on loopback (127.0.0.0/8, ::1) may go
-     * anywhere; every other client is denied destinations in 127.0.0.0/8, 0.0.0.0/8, 169.254.0.0/16
-     * (incl. cloud metadata 169.254.169.254), ::1/128, ::/128, fe80::/10 (and the IPv4-mapped forms
-     * of these, by Cidr's mapping); everything else is allowed. Expressed as ordinary Rules named
-     * "default: ..." so decisions name them.
+     * anywhere; every other client may go anywhere the {@link EgressGuard} lets it (not the proxy's
+     * host, link-local, cloud metadata or multicast, in IPv4-mapped form neither, by Cidr's
+     * mapping). Expressed as ordinary Rules named "default: ..." so decisions name them.
      */
     public static AccessRules safeDefaults() {
         return DefaultRules.RULES;
@@ -127,15 +179,6 @@ public final class AccessRules {
         static final AccessRules RULES = new AccessRules(List.of(
                 Rule.builder(DEFAULT_LOOPBACK_CLIENTS, Action.ALLOW)
                         .clients(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"))
-                        .build(),
-                Rule.builder(DEFAULT_LOCAL_DESTINATIONS, Action.DENY)
-                        .destinationNetworks(
-                                Cidr.parse("127.0.0.0/8"),      // loopback
-                                Cidr.parse("0.0.0.0/8"),        // "this host": connecting to 0.0.0.0 reaches loopback
-                                Cidr.parse("169.254.0.0/16"),   // link-local, incl. cloud metadata 169.254.169.254
-                                Cidr.parse("::1/128"),          // loopback
-                                Cidr.parse("::/128"),           // unspecified: connecting to :: reaches loopback
-                                Cidr.parse("fe80::/10"))        // link-local
                         .build(),
                 Rule.builder(DEFAULT_EVERYTHING_ELSE, Action.ALLOW).build()));
     }

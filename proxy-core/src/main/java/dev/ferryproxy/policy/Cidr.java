@@ -165,6 +165,12 @@ public final class Cidr {
         return (candidate[offset + wholeBytes] & mask) == (network[wholeBytes] & 0xFF);
     }
 
+    /** Whether every address of this network is in {@code other}: the same family, as long a prefix or longer. */
+    public boolean within(Cidr other) {
+        return network.length == other.network.length && prefixLength >= other.prefixLength
+                && other.prefixMatches(network, 0);
+    }
+
     /** The number of leading bits that are fixed: 0-32 for IPv4, 0-128 for IPv6. */
     public int prefixLength() {
         return prefixLength;

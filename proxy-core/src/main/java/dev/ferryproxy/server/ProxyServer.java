@@ -9,6 +9,7 @@ import dev.ferryproxy.bind.BindService;
 import dev.ferryproxy.connect.TargetConnector;
 import dev.ferryproxy.connect.UpstreamConnector;
 import dev.ferryproxy.handshake.ProxyPolicy;
+import dev.ferryproxy.policy.EgressGuard;
 import dev.ferryproxy.handshake.ProxyServices;
 import dev.ferryproxy.handshake.UserSessions;
 import dev.ferryproxy.metrics.ProxyMetrics;
@@ -88,7 +89,8 @@ public final class ProxyServer implements AutoCloseable {
     private ProxyServer(ProxyServerConfig config) throws IOException {
         this.config = config;
         this.metrics = ProxyMetrics.create(config.meterRegistry(), config.metrics());
-        this.policy = new AtomicReference<>(config.policy());
+        // The guard behind the rules learns this host's own addresses, so clients cannot reach them.
+        this.policy = new AtomicReference<>(withThisHostsGuard(config.policy()));
         this.loginCache = new VerifiedCredentialCache(config.authCacheTtl());
         this.authenticator = new PasswordAuthenticator(config.authThreads(), loginCache);
         this.transport = Transport.select(config.transport());
@@ -274,7 +276,7 @@ public final class ProxyServer implements AutoCloseable {
      */
     public void updatePolicy(ProxyPolicy next) {
         ProxyServerConfig.checkNotAnOpenProxy(boundAddresses, next, config.allowOpenProxy());
-        policy.set(next);
+        policy.set(withThisHostsGuard(next));
         // After the swap. A check still under way then remembers the Credential it checked, and a
         // later login finds that entry only while its user still has that very Credential object:
         // a reload that re-read the user made a new one.
@@ -285,6 +287,11 @@ public final class ProxyServer implements AutoCloseable {
                 log.info("closed {} connection(s) of users no longer configured", closed);
             }
         }
+    }
+
+    /** {@code configured} with the egress guard that knows this host's addresses, as they are now. */
+    private static ProxyPolicy withThisHostsGuard(ProxyPolicy configured) {
+        return configured.withEgressGuard(EgressGuard.withHostAddresses(HostAddresses.ofThisHost()));
     }
 
     /**

@@ -79,7 +79,10 @@ class AccessRulesTest {
     @Test
     void beforeResolutionANameOnlyRuleDecidesEarly() {
         AccessRules rules = new AccessRules(List.of(ALLOW_EXAMPLE, DENY_INTERNAL, ALLOW_ALL));
-        Optional<Decision> early = rules.evaluateBeforeResolution(request().name("www.example.com").build());
+        // A client off loopback waits for the address even when allowed: the egress guard checks it.
+        assertThat(rules.evaluateBeforeResolution(request().name("www.example.com").build())).isEmpty();
+        Optional<Decision> early = rules.evaluateBeforeResolution(request().client("127.0.0.1").name("www.example.com")
+                .build());
         assertThat(early).isPresent();
         assertThat(early.get().allowed()).isTrue();
         assertThat(early.get().rule()).isSameAs(ALLOW_EXAMPLE);
@@ -110,8 +113,11 @@ class AccessRulesTest {
         AccessRules rules = new AccessRules(
                 List.of(denyInternalForBind, denyInternalFromGuests, denyInternalByName, DENY_SMTP, ALLOW_ALL));
 
-        // CONNECT from 203.0.113.7 to www.example.net:443: none of the address rules can apply
-        Optional<Decision> decision = rules.evaluateBeforeResolution(request().name("www.example.net").build());
+        // CONNECT from 203.0.113.7 to www.example.net:443: none of the address rules can apply, and
+        // the allow waits for the address only for the egress guard (a loopback client is not guarded)
+        assertThat(rules.evaluateBeforeResolution(request().name("www.example.net").build())).isEmpty();
+        Optional<Decision> decision = rules.evaluateBeforeResolution(request().client("::1").name("www.example.net")
+                .build());
         assertThat(decision).isPresent();
         assertThat(decision.get().rule()).isSameAs(ALLOW_ALL);
         assertThat(rules.evaluateBeforeResolution(request().name("www.example.net").port(25).build()))

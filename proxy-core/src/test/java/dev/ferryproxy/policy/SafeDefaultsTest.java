@@ -15,13 +15,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class SafeDefaultsTest {
     private static final AccessRules DEFAULTS = AccessRules.safeDefaults();
-    private static final String LOCAL_DESTINATION = "default: destination on the proxy's host or link-local";
+    private static final String LOCAL_DESTINATION =
+            "default: destination on the proxy's host, link-local, cloud metadata or multicast";
 
     @Test
     void areOrdinaryRulesNamedAsDefaults() {
         assertThat(DEFAULTS.rules()).isNotEmpty().allSatisfy(rule -> assertThat(rule.name()).startsWith("default: "));
         assertThat(DEFAULTS.rules()).extracting(Rule::name).containsExactly(AccessRules.DEFAULT_LOOPBACK_CLIENTS,
-                AccessRules.DEFAULT_LOCAL_DESTINATIONS, AccessRules.DEFAULT_EVERYTHING_ELSE);
+                AccessRules.DEFAULT_EVERYTHING_ELSE);
+        // what keeps other clients off the host is the guard behind every rule list, defaults or not
+        assertThat(DEFAULTS.guard()).isSameAs(EgressGuard.standard());
         assertThat(AccessRules.DEFAULT_LOCAL_DESTINATIONS).isEqualTo(LOCAL_DESTINATION);
         assertThat(AccessRules.safeDefaults()).isSameAs(DEFAULTS);
     }
@@ -50,12 +53,20 @@ class SafeDefaultsTest {
                 Arguments.of("0.0.0.0", ip("0.0.0.0")),
                 Arguments.of("::ffff:0.0.0.0", mappedIpv6("0.0.0.0")),
                 Arguments.of("fe80::1", ip("fe80::1")),
-                Arguments.of("::", ip("::")));
+                Arguments.of("::", ip("::")),
+                Arguments.of("fd00:ec2::254 (AWS metadata over IPv6)", ip("fd00:ec2::254")),
+                Arguments.of("100.100.100.200 (Alibaba Cloud metadata)", ip("100.100.100.200")),
+                Arguments.of("168.63.129.16 (Azure WireServer)", ip("168.63.129.16")),
+                Arguments.of("224.0.0.251 (mDNS)", ip("224.0.0.251")),
+                Arguments.of("239.255.255.250 (SSDP)", ip("239.255.255.250")),
+                Arguments.of("::ffff:239.255.255.250", mappedIpv6("239.255.255.250")),
+                Arguments.of("255.255.255.255", ip("255.255.255.255")),
+                Arguments.of("ff02::1 (all IPv6 nodes)", ip("ff02::1")));
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
     @MethodSource("localDestinations")
-    void denyARemoteClientTheProxysHostAndLinkLocal(String what, InetAddress destination) {
+    void denyARemoteClientTheProxysHostLinkLocalMetadataAndMulticast(String what, InetAddress destination) {
         for (String client : new String[] {"203.0.113.7", "10.0.0.2", "2001:db8::7"}) {
             Decision decision = DEFAULTS.evaluate(request().client(client).address(destination).build());
             assertThat(decision.allowed()).as("%s -> %s", client, what).isFalse();
@@ -66,7 +77,8 @@ class SafeDefaultsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"93.184.216.34", "2001:db8::1", "10.0.0.1", "192.168.1.1", "1.1.1.1", "fec0::1",
-        "128.0.0.1", "126.255.255.255", "169.253.255.255", "169.255.0.0", "1.0.0.0", "::2"})
+        "128.0.0.1", "126.255.255.255", "169.253.255.255", "169.255.0.0", "1.0.0.0", "::2", "100.100.100.201",
+        "168.63.129.17", "223.255.255.255", "240.0.0.1", "fd00:ec2::253"})
     void letARemoteClientGoEverywhereElse(String destination) {
         Decision decision = DEFAULTS.evaluate(request().client("203.0.113.7").address(destination).build());
         assertThat(decision.allowed()).isTrue();

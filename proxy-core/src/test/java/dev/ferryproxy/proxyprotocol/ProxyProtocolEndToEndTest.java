@@ -12,6 +12,7 @@ import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.EchoServer;
 import dev.ferryproxy.testing.LogCapture;
+import dev.ferryproxy.testing.ProxyHeaders;
 import dev.ferryproxy.testing.Loopback;
 import dev.ferryproxy.testing.RawSocksClient;
 import dev.ferryproxy.testing.RawSocksClient.Socks5Reply;
@@ -20,9 +21,6 @@ import dev.ferryproxy.testing.RawUdpAssociation;
 import dev.ferryproxy.testing.SocksRequests;
 import dev.ferryproxy.testing.UdpEchoServer;
 import dev.ferryproxy.udp.UdpDrop;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
@@ -84,8 +82,9 @@ class ProxyProtocolEndToEndTest {
 
     private RunningProxy start(ProxyProtocolMode mode, Duration headerTimeout) throws IOException {
         ProxyPolicy policy = new ProxyPolicy(new AccessRules(List.of(
+                // The targets are on loopback, which the egress guard keeps from 203.0.113.0/24 unless a rule names it.
                 Rule.builder("rules[0]", Action.ALLOW).clients(Cidr.parse("203.0.113.0/24"), Cidr.parse("127.0.0.1/32"))
-                        .build(),
+                        .destinationNetworks(Cidr.parse("127.0.0.0/8")).build(),
                 Rule.builder("rules[1]", Action.DENY).build())), UserDirectory.empty(), false);
         proxy = RunningProxy.start(dns.address(), b -> b.policy(policy).workerThreads(2)
                 .proxyProtocol(LISTENER, new ProxyProtocolSettings(mode, TRUSTED, headerTimeout)));
@@ -97,20 +96,11 @@ class ProxyProtocolEndToEndTest {
     }
 
     static byte[] header(HAProxyProtocolVersion version, String source) {
-        return encode(new HAProxyMessage(version, HAProxyCommand.PROXY, HAProxyProxiedProtocol.TCP4,
-                source, "127.0.0.1", 40_000, 1080));
+        return ProxyHeaders.header(version, source);
     }
 
     static byte[] encode(HAProxyMessage message) {
-        EmbeddedChannel channel = new EmbeddedChannel(HAProxyMessageEncoder.INSTANCE);
-        channel.writeOutbound(message);
-        ByteBuf encoded = channel.readOutbound();
-        try {
-            return ByteBufUtil.getBytes(encoded);
-        } finally {
-            encoded.release();
-            channel.finishAndReleaseAll();
-        }
+        return ProxyHeaders.encode(message);
     }
 
     private static void assertEchoes(RawSocksClient client) throws IOException {
