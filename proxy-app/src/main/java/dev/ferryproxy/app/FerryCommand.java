@@ -223,7 +223,7 @@ public final class FerryCommand implements Callable<Integer> {
         AdminServer adminServer = null;
         if (adminAddress != null) {
             try {
-                adminServer = AdminServer.start(adminAddress, registry, server::isReady);
+                adminServer = AdminServer.start(adminAddress, registry, server::isReady, server.transport());
             } catch (IOException | RuntimeException e) {
                 log.error("Ferry cannot start: cannot serve admin on {}: {}",
                         NetUtil.toSocketAddressString(adminAddress), e.toString());

@@ -5,6 +5,7 @@ import dev.ferryproxy.auth.LoginCheck;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.codec.v5.Socks5PasswordAuthRequest;
 import dev.ferryproxy.codec.v5.Socks5PasswordAuthResponse;
+import dev.ferryproxy.logging.EveryFewSeconds;
 import dev.ferryproxy.logging.LogText;
 import dev.ferryproxy.metrics.ConnectionMetrics;
 import dev.ferryproxy.metrics.HandshakeOutcome;

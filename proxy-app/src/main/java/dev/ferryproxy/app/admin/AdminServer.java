@@ -1,125 +1,136 @@
 package dev.ferryproxy.app.admin;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.ferryproxy.server.Transport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * The admin listener: {@code /metrics} (Prometheus text, or OpenMetrics when the Accept header asks
- * for it), {@code /health/live} and {@code /health/ready}. It runs on the JDK's HTTP server with
- * two threads of its own, so a slow scraper never touches the proxy's event loops, and a busy
- * proxy still answers its health checks. Anything but GET is 405; any other path is 404.
+ * The admin listener: {@code /metrics}, {@code /health/live} and {@code /health/ready}, served
+ * with Netty's HTTP codec on an event loop of its own (of the proxy's transport), so that a busy
+ * proxy still answers its probes and a slow scraper never touches the proxy's loops. It holds
+ * under a crowd of slow clients ({@link AdminLimits}): a header deadline, an idle timeout, caps in
+ * all and per client address, and room made by closing the oldest connection that has not sent
+ * its request yet. See {@link AdminRequestHandler} for what each path answers.
  */
 public final class AdminServer implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
-    private static final String OPENMETRICS = "application/openmetrics-text";
-    private static final String TEXT = "text/plain; charset=utf-8";
-    /** The content types of Prometheus client 1.x's two text writers, which the registry picks by. */
-    private static final String PROMETHEUS_TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
-    private static final String OPENMETRICS_FORMAT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    /** Request line and headers: a probe's head is a few hundred bytes. */
+    private static final int MAX_INITIAL_LINE = 4096;
+    private static final int MAX_HEADER_BYTES = 8192;
+    /** Scrapes waiting for the scrape thread; Prometheus sends one per interval. */
+    private static final int MAX_WAITING_SCRAPES = 4;
 
-    private final HttpServer http;
-    private final ExecutorService executor;
-    private final PrometheusMeterRegistry registry;
-    private final BooleanSupplier ready;
+    private final EventLoopGroup loop;
+    private final ExecutorService scraper;
+    private final Channel listener;
+    /** Every open admin connection, closed before the loop stops, so each releases what it holds. */
+    private final ChannelGroup connections;
 
-    private AdminServer(HttpServer http, ExecutorService executor, PrometheusMeterRegistry registry,
-            BooleanSupplier ready) {
-        this.http = http;
-        this.executor = executor;
-        this.registry = registry;
-        this.ready = ready;
+    private AdminServer(EventLoopGroup loop, ExecutorService scraper, Channel listener, ChannelGroup connections) {
+        this.loop = loop;
+        this.scraper = scraper;
+        this.listener = listener;
+        this.connections = connections;
+    }
+
+    /** {@link #start(InetSocketAddress, PrometheusMeterRegistry, BooleanSupplier, Transport, AdminLimits)} with the default limits. */
+    public static AdminServer start(InetSocketAddress address, PrometheusMeterRegistry registry, BooleanSupplier ready,
+            Transport transport) throws IOException {
+        return start(address, registry, ready, transport, AdminLimits.DEFAULTS);
     }
 
     /**
      * Listens on {@code address} and serves until closed.
      *
      * @param ready whether the proxy should get traffic ({@code /health/ready} is 200 when true, else 503)
+     * @param transport the proxy's transport, whose kind of event loop serves this listener too
      * @throws IOException when the address cannot be bound
      */
-    public static AdminServer start(InetSocketAddress address, PrometheusMeterRegistry registry, BooleanSupplier ready)
-            throws IOException {
-        HttpServer http = HttpServer.create(address, 16);
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService executor = Executors.newFixedThreadPool(2, task -> {
-            Thread thread = new Thread(task, "ferry-admin-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
-        AdminServer server = new AdminServer(http, executor, registry, ready);
-        http.setExecutor(executor);
-        http.createContext("/", server::handle);
-        http.start();
-        return server;
+    public static AdminServer start(InetSocketAddress address, PrometheusMeterRegistry registry, BooleanSupplier ready,
+            Transport transport, AdminLimits limits) throws IOException {
+        EventLoopGroup loop = transport.newEventLoopGroup(1);
+        ExecutorService scraper = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(MAX_WAITING_SCRAPES), task -> {
+                    Thread thread = new Thread(task, "ferry-admin-scrape");
+                    thread.setDaemon(true);
+                    return thread;
+                }, new ThreadPoolExecutor.AbortPolicy());
+        AdminConnections connections = new AdminConnections(limits, registry);
+        ChannelGroup open = new DefaultChannelGroup("ferry-admin", loop.next());
+        ServerBootstrap bootstrap = new ServerBootstrap().group(loop)
+                .channel(transport.serverChannelType())
+                .option(ChannelOption.SO_BACKLOG, 128)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        open.add(channel);
+                        channel.pipeline()
+                                .addLast("connections", connections)
+                                .addLast("idle", new IdleCloser(limits))
+                                .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
+                                .addLast("request", new AdminRequestHandler(registry, ready, scraper, connections, limits));
+                    }
+                });
+        try {
+            Channel listener = bootstrap.bind(address).sync().channel();
+            return new AdminServer(loop, scraper, listener, open);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            shutDown(loop, scraper);
+            throw new IOException("interrupted while binding the admin listener", e);
+        } catch (Exception e) {
+            // sync() rethrows the bind failure itself, a BindException, though it declares none
+            shutDown(loop, scraper);
+            if (e instanceof RuntimeException) {
+                throw (RuntimeException) e;
+            }
+            throw e instanceof IOException ? (IOException) e : new IOException(e);
+        }
     }
 
     /** The bound address, with the port the system chose for port 0. */
     public InetSocketAddress address() {
-        return http.getAddress();
-    }
-
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String path = exchange.getRequestURI().getPath();
-            if (!List.of("/metrics", "/health/live", "/health/ready").contains(path)) {
-                send(exchange, 404, TEXT, "not found\n");
-            } else if (!"GET".equals(exchange.getRequestMethod())) {
-                exchange.getResponseHeaders().set("Allow", "GET");
-                send(exchange, 405, TEXT, "method not allowed\n");
-            } else if (path.equals("/metrics")) {
-                metrics(exchange);
-            } else if (path.equals("/health/live")) {
-                send(exchange, 200, TEXT, "live\n");
-            } else if (ready.getAsBoolean()) {
-                send(exchange, 200, TEXT, "ready\n");
-            } else {
-                send(exchange, 503, TEXT, "not ready\n");
-            }
-        } catch (IOException | RuntimeException e) {
-            log.debug("admin request failed: {}", e.toString());
-            throw e;
-        }
-    }
-
-    private void metrics(HttpExchange exchange) throws IOException {
-        String accept = exchange.getRequestHeaders().getFirst("Accept");
-        String contentType = accept != null && accept.contains(OPENMETRICS)
-                ? OPENMETRICS_FORMAT
-                : PROMETHEUS_TEXT_FORMAT;
-        ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
-        registry.scrape(body, contentType);
-        exchange.getResponseHeaders().set("Content-Type", contentType);
-        exchange.sendResponseHeaders(200, body.size());
-        try (OutputStream out = exchange.getResponseBody()) {
-            body.writeTo(out);
-        }
-    }
-
-    private static void send(HttpExchange exchange, int status, String contentType, String text) throws IOException {
-        byte[] body = text.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", contentType);
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-        }
+        return (InetSocketAddress) listener.localAddress();
     }
 
     @Override
     public void close() {
-        http.stop(0);
-        executor.shutdownNow();
+        listener.close().syncUninterruptibly();
+        connections.close().syncUninterruptibly();
+        shutDown(loop, scraper);
+    }
+
+    /** Closes a connection with no byte read or written for the idle timeout (a stalled reader). */
+    private static final class IdleCloser extends IdleStateHandler {
+        IdleCloser(AdminLimits limits) {
+            super(0, 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent event) {
+            ctx.close();
+        }
+    }
+
+    private static void shutDown(EventLoopGroup loop, ExecutorService scraper) {
+        scraper.shutdownNow();
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -1,25 +1,25 @@
-package dev.ferryproxy.handshake;
+package dev.ferryproxy.logging;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Lets one log line through per interval and counts the ones held back: a flood of refused
- * logins must be visible in the log without writing a line per attempt.
+ * logins or connections must be visible in the log without writing a line per attempt.
  */
-final class EveryFewSeconds {
+public final class EveryFewSeconds {
     private final long intervalNanos;
     private final AtomicLong nextNanos = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong heldBack = new AtomicLong();
 
-    EveryFewSeconds(long interval, TimeUnit unit) {
+    public EveryFewSeconds(long interval, TimeUnit unit) {
         this.intervalNanos = unit.toNanos(interval);
     }
 
     /**
      * @return -1 when this event's line is held back; else how many were held back before it
      */
-    long admit() {
+    public long admit() {
         long now = System.nanoTime();
         long next = nextNanos.get();
         if ((next == Long.MIN_VALUE || now - next >= 0) && nextNanos.compareAndSet(next, now + intervalNanos)) {
