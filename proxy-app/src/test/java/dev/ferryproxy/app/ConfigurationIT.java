@@ -46,7 +46,7 @@ class ConfigurationIT {
     void exampleFilePassesCheckConfig() throws Exception {
         try (FerryProcess ferry = FerryProcess.startJar("--check-config", "--config", example().toString())) {
             assertThat(ferry.awaitExit()).as("stderr: %s", ferry.stderr()).isZero();
-            assertThat(ferry.stdout()).isEqualTo(example() + ": OK");
+            assertThat(ferry.stdout()).startsWith(example() + ": OK\negress guard: clients off loopback may not reach 127.0.0.0/8 ");
         }
     }
 
@@ -54,7 +54,7 @@ class ConfigurationIT {
     void launcherChecksTheExampleToo() throws Exception {
         try (FerryProcess ferry = FerryProcess.startLauncher("--check-config", "--config", example().toString())) {
             assertThat(ferry.awaitExit()).as("stderr: %s", ferry.stderr()).isZero();
-            assertThat(ferry.stdout()).endsWith(example() + ": OK");
+            assertThat(ferry.stdout()).contains(example() + ": OK\negress guard: ");
         }
     }
 
@@ -78,11 +78,25 @@ class ConfigurationIT {
         }
     }
 
+    /** Issue 13, finding 7: --check-config says which safe egress defaults hold and which rules open some. */
+    @Test
+    void checkConfigNamesTheEgressGuardAndTheRulesThatOpenIt() throws Exception {
+        Path config = Files.writeString(dir.resolve("ferry.yaml"), "rules:\n"
+                + "  - { action: allow, clients: [\"10.0.0.0/8\"], destinations: [\"169.254.169.254/32\"] }\n"
+                + "  - { action: allow, clients: [\"10.0.0.0/8\"] }\n", StandardCharsets.UTF_8);
+        try (FerryProcess ferry = FerryProcess.startJar("--check-config", "--config", config.toString())) {
+            assertThat(ferry.awaitExit()).isZero();
+            assertThat(ferry.stdout()).contains("egress guard: clients off loopback may not reach 127.0.0.0/8 0.0.0.0/8",
+                    "169.254.0.0/16", "fd00:ec2::254/128", "100.100.100.200/32", "168.63.129.16/32", "224.0.0.0/4",
+                    "ff00::/8", "; opened by a rule that names the network: rules[0] allows 169.254.169.254/32");
+        }
+    }
+
     @Test
     void checkConfigWithoutAFileChecksTheOptions() throws Exception {
         try (FerryProcess ferry = FerryProcess.startJar("--check-config", "--listen", "127.0.0.1:0", "--user", "a:b")) {
             assertThat(ferry.awaitExit()).as("stderr: %s", ferry.stderr()).isZero();
-            assertThat(ferry.stdout()).isEqualTo("command line: OK");
+            assertThat(ferry.stdout()).startsWith("command line: OK\negress guard: ");
         }
     }
 

@@ -72,6 +72,7 @@ class ProxyProtocolIT {
                 rules:
                   - action: allow
                     clients: ["203.0.113.0/24", "127.0.0.0/8"]
+                    destinations: ["127.0.0.0/8"]   # the targets: the egress guard opens only what a rule names
                   - action: deny
                 """, StandardCharsets.UTF_8);
         try (FerryProcess ferry = FerryProcess.startJar("--config", config.toString(), "--dns-server", LOOPBACK_DNS)) {
@@ -100,9 +101,11 @@ class ProxyProtocolIT {
 
     @Test
     void theCommandLineOptionAppliesToItsListeners() throws Exception {
-        // Only the rules come from the file (the safe defaults would keep loopback targets out).
+        // Only the rules come from the file (the safe defaults would keep loopback targets out, and the
+        // egress guard keeps them from the proxied client unless a rule names them).
         Path config = dir.resolve("ferry.yaml");
-        Files.writeString(config, "rules:\n  - action: allow\n", StandardCharsets.UTF_8);
+        Files.writeString(config, "rules:\n  - action: allow\n    destinations: [\"127.0.0.0/8\"]\n",
+                StandardCharsets.UTF_8);
         try (FerryProcess ferry = FerryProcess.startJar("--config", config.toString(), "--listen", "127.0.0.1:0",
                 "--dns-server", LOOPBACK_DNS,
                 "--proxy-protocol", "optional", "--proxy-protocol-trusted", "127.0.0.1/32")) {
