@@ -1,6 +1,7 @@
 package dev.ferryproxy.app;
 
 import dev.ferryproxy.app.config.ConfigException;
+import dev.ferryproxy.admission.AdmissionLimits;
 import dev.ferryproxy.app.config.FerryConfig;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.bind.BindSettings;
@@ -97,8 +98,21 @@ final class EffectiveConfig {
         builder.bind(bindSettings(file.bind(), options.allowBind()));
         builder.udp(udpSettings(file.udp(), options.noUdp()));
         builder.advertisedAddress(first(options.advertisedAddress(), file.advertisedAddress()));
+        builder.admission(admissionLimits(file.admission(), AdmissionLimits.forThisProcess()));
         // build() refuses an open proxy (ProxyServerConfig.checkNotAnOpenProxy).
         return builder.build();
+    }
+
+    /** The file's admission limits, each key not given taken from {@code derived} (the descriptor limit's). */
+    static AdmissionLimits admissionLimits(FerryConfig.Admission file, AdmissionLimits derived) {
+        int connections = first(file.maxConnections(), derived.maxConnections());
+        int udp = first(file.maxUdpAssociations(), derived.maxUdpAssociations());
+        // a share left to the default is never larger than a total the file lowered
+        return new AdmissionLimits(connections,
+                first(file.maxConnectionsPerClient(), Math.min(derived.maxConnectionsPerClient(), connections)),
+                first(file.maxHandshakesPerClient(), Math.min(derived.maxHandshakesPerClient(), connections)),
+                udp,
+                first(file.maxUdpAssociationsPerClient(), Math.min(derived.maxUdpAssociationsPerClient(), udp)));
     }
 
     private static ProxyProtocolSettings commandLineProxyProtocol(CommandLineSettings options) {

@@ -1,6 +1,7 @@
 package dev.ferryproxy.app;
 
 import ch.qos.logback.classic.Level;
+import dev.ferryproxy.admission.AdmissionLimits;
 import dev.ferryproxy.app.admin.AdminServer;
 import dev.ferryproxy.app.admin.Metering;
 import dev.ferryproxy.metrics.MetricsSettings;
@@ -197,6 +198,8 @@ public final class FerryCommand implements Callable<Integer> {
             out.println((configFile != null ? configFile.toString() : "command line") + ": OK");
             out.println(EgressGuardText.describe(config.policy(),
                     EgressGuard.withHostAddresses(HostAddresses.ofThisHost())));
+            out.println("admission: at most " + config.admission() + "; descriptor limit "
+                    + AdmissionLimits.descriptorLimit());
             out.flush();
             return 0;
         }
@@ -241,6 +244,7 @@ public final class FerryCommand implements Callable<Integer> {
                 server.boundAddresses().stream().map(NetUtil::toSocketAddressString).collect(Collectors.joining(", ")),
                 server.transport());
         logPolicy(config.policy());
+        log.info("admission: at most {}; descriptor limit {}", config.admission(), AdmissionLimits.descriptorLimit());
         log.info(EgressGuardText.describe(config.policy(), server.policy().rules().guard()));
         logCommands(config);
         log.info("access log: {}", accessLogTo);

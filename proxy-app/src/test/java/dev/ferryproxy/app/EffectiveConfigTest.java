@@ -3,6 +3,7 @@ package dev.ferryproxy.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ferryproxy.admission.AdmissionLimits;
 import dev.ferryproxy.app.config.ConfigException;
 import dev.ferryproxy.app.config.ConfigFile;
 import dev.ferryproxy.app.config.FerryConfig;
@@ -265,5 +266,14 @@ class EffectiveConfigTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("--proxy-protocol: PROXY protocol required needs at least one trusted source")
                 .hasMessageEndingWith("(pass --proxy-protocol-trusted CIDR, repeatable)");
+    }
+
+    @Test
+    void admissionLimitsLeftOutComeFromTheDescriptorLimitAndNeverExceedATotalTheFileLowered() {
+        AdmissionLimits limits = EffectiveConfig.admissionLimits(new FerryConfig.Admission(500, null, null, null, 2),
+                AdmissionLimits.forDescriptors(20_000));
+        assertThat(limits).isEqualTo(new AdmissionLimits(500, 500, 64, 4_936, 2));
+        assertThat(EffectiveConfig.admissionLimits(FerryConfig.Admission.NONE, AdmissionLimits.forDescriptors(20_000)))
+                .isEqualTo(AdmissionLimits.forDescriptors(20_000));
     }
 }

@@ -9,11 +9,11 @@ import java.util.Arrays;
  * The unit in which logins are counted per client: an IPv4 address, or an IPv6 /64, which is what
  * one host usually holds (a host that may pick any address of its /64 is still one client).
  */
-final class ClientPrefix {
+public final class ClientPrefix {
     private ClientPrefix() {
     }
 
-    static InetAddress of(InetAddress client) {
+    public static InetAddress of(InetAddress client) {
         if (!(client instanceof Inet6Address)) {
             return client;
         }

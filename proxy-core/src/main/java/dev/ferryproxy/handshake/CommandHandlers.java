@@ -28,7 +28,8 @@ final class CommandHandlers {
                         ? new BindCommandHandler(command, replies, services.bind()) : null;
             case UDP_ASSOCIATE:
                 return services.udp().settings().enabled()
-                        ? new UdpAssociateCommandHandler(command, replies, services.udp(), policy.upstreams()) : null;
+                        ? new UdpAssociateCommandHandler(command, replies, services.udp(), policy.upstreams(),
+                                services.admission()) : null;
             default:
                 throw new IllegalArgumentException("unknown command " + command.command());
         }

@@ -1,5 +1,6 @@
 package dev.ferryproxy.handshake;
 
+import dev.ferryproxy.admission.Admission;
 import dev.ferryproxy.metrics.ConnectionMetrics;
 import dev.ferryproxy.metrics.HandshakeOutcome;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,16 +17,19 @@ import java.util.concurrent.TimeUnit;
  * Closes a connection whose handshake cannot complete: when its deadline passes (a total, not an
  * idle, timeout, so a client that trickles one byte at a time cannot hold a connection open), or
  * when the client's input ends first. The handshake handler removes this handler once it has the
- * client's request.
+ * client's request; its removal, or the connection's close, ends the handshake for the admission
+ * limits too.
  */
 public final class HandshakeTimeoutHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(HandshakeTimeoutHandler.class);
 
     private final long timeoutNanos;
+    private final Admission admission;
     private ScheduledFuture<?> deadline;
 
-    public HandshakeTimeoutHandler(Duration timeout) {
+    public HandshakeTimeoutHandler(Duration timeout, Admission admission) {
         this.timeoutNanos = timeout.toNanos();
+        this.admission = admission;
     }
 
     @Override
@@ -73,5 +77,6 @@ public final class HandshakeTimeoutHandler extends ChannelInboundHandlerAdapter 
         if (deadline != null) {
             deadline.cancel(false);
         }
+        admission.handshakeDone(ctx.channel());
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferryproxy.handshake;
 
+import dev.ferryproxy.admission.Admission;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.PasswordAuthenticator;
 import dev.ferryproxy.bind.BindService;
@@ -21,10 +22,11 @@ import java.util.function.Supplier;
  * @param sessions the logged-in connections, by user, so a reload can end a removed user's
  * @param bind what BIND needs (and whether it is on)
  * @param udp what UDP ASSOCIATE needs (and whether it is on)
+ * @param admission the limits on connections, handshakes and UDP associations, in all and per client
  */
 public record ProxyServices(TargetConnector connector, UpstreamConnector upstreamConnector, Supplier<ProxyPolicy> policy,
         PasswordAuthenticator authenticator, LoginThrottle throttle, UserSessions sessions,
-        BindService bind, UdpAssociateService udp) {
+        BindService bind, UdpAssociateService udp, Admission admission) {
     public ProxyServices {
         Objects.requireNonNull(connector, "connector");
         Objects.requireNonNull(upstreamConnector, "upstreamConnector");
@@ -34,5 +36,6 @@ public record ProxyServices(TargetConnector connector, UpstreamConnector upstrea
         Objects.requireNonNull(sessions, "sessions");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(udp, "udp");
+        Objects.requireNonNull(admission, "admission");
     }
 }

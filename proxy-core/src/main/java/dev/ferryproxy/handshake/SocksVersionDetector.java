@@ -10,6 +10,7 @@ import dev.ferryproxy.metrics.ConnectionMetrics;
 import dev.ferryproxy.metrics.HandshakeOutcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -43,6 +44,14 @@ public final class SocksVersionDetector extends ChannelInboundHandlerAdapter {
             return;
         }
         ByteBuf first = (ByteBuf) msg;
+        Channel channel = ctx.channel();
+        // A connection through a trusted load balancer is counted now, for the client its header named.
+        if (!services.admission().isAdmitted(channel)
+                && !services.admission().admitConnection(channel, ClientAttributes.clientAddress(channel))) {
+            first.release();
+            ctx.close();
+            return;
+        }
         byte firstByte = first.getByte(first.readerIndex());
         SocksVersion version = SocksVersion.fromFirstByte(firstByte);
         ConnectionMetrics metrics = ConnectionMetrics.of(ctx.channel());

@@ -138,6 +138,32 @@ public final class AccessRules {
     }
 
     /**
+     * For a command that opens a port before it knows its destinations (UDP ASSOCIATE): the denial
+     * when no destination at all could be allowed to this requester (client, user, version,
+     * command), so that no port is opened for a client the rules refuse; empty when some could be
+     * (each destination is then decided on its own). Walks the rules in order: a rule that does
+     * not match the requester is skipped; one without destination conditions decides; an allow
+     * with destination conditions may allow some destination; a deny with them may not cover all.
+     * Only the request's requester fields are read: its destination is not one.
+     */
+    public Optional<Decision> denialForEveryDestination(AccessRequest request) {
+        byte[] client = request.client().getAddress();
+        for (int i = 0; i < decisions.length; i++) {
+            Rule rule = rules.get(i);
+            if (!rule.matchesRequester(request, client)) {
+                continue;
+            }
+            if (!rule.hasDestinationConditions()) {
+                return decisions[i].allowed() ? Optional.empty() : Optional.of(decisions[i]);
+            }
+            if (rule.action() == Action.ALLOW) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(Decision.noRuleMatched());
+    }
+
+    /**
      * The defaults used when no rules are configured: clients on loopback (127.0.0.0/8, ::1) may go
      * anywhere; every other client may go anywhere the {@link EgressGuard} lets it (not the proxy's
      * host, link-local, cloud metadata or multicast, in IPv4-mapped form neither, by Cidr's

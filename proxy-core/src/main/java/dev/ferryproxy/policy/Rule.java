@@ -112,12 +112,22 @@ public record Rule(String name, Action action, List<Cidr> clients, Set<String> u
         return address == null ? null : address.getAddress();
     }
 
-    /** Whether every condition except destinationNetworks holds: all that can be said before resolving. */
-    boolean matchesKnownFields(AccessRequest request, byte[] client) {
+    /** Whether the conditions on who asks hold (clients, users, versions, commands), whatever the destination. */
+    boolean matchesRequester(AccessRequest request, byte[] client) {
         return (clients.isEmpty() || anyContains(clients, client))
                 && (users.isEmpty() || matchesUser(request))
                 && (socksVersions.isEmpty() || socksVersions.contains(request.socksVersion()))
-                && (commands.isEmpty() || commands.contains(request.command()))
+                && (commands.isEmpty() || commands.contains(request.command()));
+    }
+
+    /** Whether the rule has any condition on the destination (networks, names or ports). */
+    boolean hasDestinationConditions() {
+        return !destinationNetworks.isEmpty() || !destinationNames.isEmpty() || !destinationPorts.isEmpty();
+    }
+
+    /** Whether every condition except destinationNetworks holds: all that can be said before resolving. */
+    boolean matchesKnownFields(AccessRequest request, byte[] client) {
+        return matchesRequester(request, client)
                 && (destinationNames.isEmpty() || anyMatches(destinationNames, request.destinationName()))
                 && (destinationPorts.isEmpty() || anyContains(destinationPorts, request.destinationPort()));
     }

@@ -1,5 +1,6 @@
 package dev.ferryproxy.server;
 
+import dev.ferryproxy.admission.Admission;
 import dev.ferryproxy.handshake.HandshakeTimeoutHandler;
 import dev.ferryproxy.handshake.ProxyServices;
 import dev.ferryproxy.handshake.SocksVersionDetector;
@@ -12,6 +13,8 @@ import dev.ferryproxy.relay.RelaySettings;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /** Sets up each accepted client's pipeline (see {@link PipelineNames} for the order). */
@@ -21,6 +24,7 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     private final ProxyProtocolSettings proxyProtocol;
     private final ProxyProtocolStats proxyProtocolStats;
     private final RelaySettings relay;
+    private final Admission admission;
 
     ProxyChannelInitializer(Duration handshakeTimeout, ProxyServices services) {
         this(handshakeTimeout, services, ProxyProtocolSettings.OFF, new ProxyProtocolStats());
@@ -33,12 +37,22 @@ final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
         this.proxyProtocol = proxyProtocol;
         this.proxyProtocolStats = proxyProtocolStats;
         this.relay = services.connector().relay();
+        this.admission = services.admission();
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        InetAddress peer = ((InetSocketAddress) ch.remoteAddress()).getAddress();
+        // A trusted load balancer's connections count for the client its PROXY header names, once
+        // read (SocksVersionDetector); every other connection counts for its peer from the start,
+        // so that silent connections take places too.
+        boolean countedLater = proxyProtocol.mode() != ProxyProtocolMode.OFF && proxyProtocol.trusts(peer);
+        if (!countedLater && !admission.admitConnection(ch, peer)) {
+            ch.close();
+            return;
+        }
         relay.prepare(ch);
-        ch.pipeline().addLast(PipelineNames.HANDSHAKE_TIMEOUT, new HandshakeTimeoutHandler(handshakeTimeout));
+        ch.pipeline().addLast(PipelineNames.HANDSHAKE_TIMEOUT, new HandshakeTimeoutHandler(handshakeTimeout, admission));
         if (proxyProtocol.mode() != ProxyProtocolMode.OFF) {
             ch.pipeline().addLast(PipelineNames.PROXY_PROTOCOL, new ProxyProtocolHandler(proxyProtocol, proxyProtocolStats));
         }

@@ -8,6 +8,8 @@ import dev.ferryproxy.auth.VerifiedCredentialCache;
 import dev.ferryproxy.bind.BindService;
 import dev.ferryproxy.connect.TargetConnector;
 import dev.ferryproxy.connect.UpstreamConnector;
+import dev.ferryproxy.admission.Admission;
+import dev.ferryproxy.admission.AdmissionRefusal;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.policy.EgressGuard;
 import dev.ferryproxy.handshake.ProxyServices;
@@ -46,6 +48,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -65,6 +68,7 @@ public final class ProxyServer implements AutoCloseable {
     private static final boolean AUTO_SPLICES = false;
 
     private final Transport transport;
+    private final Admission admission;
     private final EventLoopGroup workers;
     private final DnsResolver resolver;
     private final ProxyServerConfig config;
@@ -110,6 +114,7 @@ public final class ProxyServer implements AutoCloseable {
                         ? DirectUdpSender.forAssociation(association)
                         : new RoutingUdpSender(association, upstreamConnector, transport.datagramChannelType()));
         LoginThrottle throttle = new LoginThrottle(config.loginThrottle());
+        this.admission = new Admission(config.admission());
         bindMeters(throttle);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 // Accepting on the workers: with one loop (one core) an accepted client is registered
@@ -129,7 +134,7 @@ public final class ProxyServer implements AutoCloseable {
         ProxyServices services = new ProxyServices(connector, upstreamConnector, policy::get, authenticator, throttle,
                 sessions, new BindService(config.bind(), transport.serverChannelType(), resolver,
                         config.advertisedAddress(), waterMark, relay),
-                udp);
+                udp, admission);
         List<InetSocketAddress> bound = new ArrayList<>();
         try {
             for (InetSocketAddress address : config.listeners()) {
@@ -182,6 +187,12 @@ public final class ProxyServer implements AutoCloseable {
                 .register(metrics.registry());
         Gauge.builder("ferry.login.checks", authenticator, PasswordAuthenticator::checksUnderWay)
                 .description("password checks waiting or running").register(metrics.registry());
+        for (AdmissionRefusal reason : AdmissionRefusal.values()) {
+            FunctionCounter.builder("ferry.admission.refused", admission.refusedCounter(reason), LongAdder::sum)
+                    .tag("reason", reason.tag())
+                    .description("connections and UDP associations turned away by the admission limits")
+                    .register(metrics.registry());
+        }
         UdpMeters.bind(metrics.registry(), udp);
         new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(metrics.registry());
         new NettyEventExecutorMetrics(workers).bindTo(metrics.registry());
@@ -230,6 +241,11 @@ public final class ProxyServer implements AutoCloseable {
     /** The first listener's address. */
     public InetSocketAddress address() {
         return boundAddresses.get(0);
+    }
+
+    /** The admission limits at work: what is held, and what was refused. */
+    public Admission admission() {
+        return admission;
     }
 
     public Transport transport() {

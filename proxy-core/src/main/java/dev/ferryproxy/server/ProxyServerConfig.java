@@ -1,5 +1,6 @@
 package dev.ferryproxy.server;
 
+import dev.ferryproxy.admission.AdmissionLimits;
 import dev.ferryproxy.accesslog.AccessLogEntry;
 import dev.ferryproxy.accesslog.AccessLogSink;
 import dev.ferryproxy.auth.LoginThrottle;
@@ -54,6 +55,8 @@ import java.util.Objects;
  * @param idleTimeout a tunnel (CONNECT or BIND) with no byte either way for this long is closed;
  *     zero (the default) for never
  * @param relay how tunnels carry their bytes: kernel splice, buffers, or whichever measured faster
+ * @param admission how many connections, handshakes and UDP associations may be held at once, in
+ *     all and per client (defaults from the descriptor limit: {@link AdmissionLimits#forThisProcess()})
  */
 public record ProxyServerConfig(
         List<InetSocketAddress> listeners,
@@ -79,7 +82,8 @@ public record ProxyServerConfig(
         AccessLogSink accessLog,
         MetricsSettings metrics,
         Duration idleTimeout,
-        RelayMode relay) {
+        RelayMode relay,
+        AdmissionLimits admission) {
 
     public static final int DEFAULT_PORT = 1080;
     /**
@@ -120,6 +124,7 @@ public record ProxyServerConfig(
             throw new IllegalArgumentException("idleTimeout: " + idleTimeout + " (expected: >= 0, 0 for none)");
         }
         Objects.requireNonNull(relay, "relay");
+        Objects.requireNonNull(admission, "admission");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(udp, "udp");
         if (advertisedAddress != null && advertisedAddress.isAnyLocalAddress()) {
@@ -175,7 +180,7 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, registry,
-                proxyProtocol, accessLog, metrics, idleTimeout, relay);
+                proxyProtocol, accessLog, metrics, idleTimeout, relay, admission);
     }
 
     /** This configuration with its access log going to {@code sink} ({@code null}: nowhere). */
@@ -183,7 +188,7 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
-                proxyProtocol, sink, metrics, idleTimeout, relay);
+                proxyProtocol, sink, metrics, idleTimeout, relay, admission);
     }
 
     /** This configuration with these optional parts of the meters (per-user tags). */
@@ -191,7 +196,7 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
-                proxyProtocol, accessLog, settings, idleTimeout, relay);
+                proxyProtocol, accessLog, settings, idleTimeout, relay, admission);
     }
 
     public static Builder builder() {
@@ -224,6 +229,8 @@ public record ProxyServerConfig(
         private MetricsSettings metrics = MetricsSettings.DEFAULT;
         private Duration idleTimeout = Duration.ZERO;
         private RelayMode relay = RelayMode.AUTO;
+        /** Null until set: the default is read from the descriptor limit at build time. */
+        private AdmissionLimits admission;
 
         private Builder() {
         }
@@ -358,6 +365,11 @@ public record ProxyServerConfig(
             return this;
         }
 
+        public Builder admission(AdmissionLimits limits) {
+            this.admission = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
         public ProxyServerConfig build() {
             List<InetSocketAddress> effective = listeners.isEmpty()
                     ? List.of(new InetSocketAddress("127.0.0.1", DEFAULT_PORT))
@@ -365,7 +377,8 @@ public record ProxyServerConfig(
             return new ProxyServerConfig(effective, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers,
                     transport, workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy,
                     loginThrottle, authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp,
-                    advertisedAddress, meterRegistry, proxyProtocol, accessLog, metrics, idleTimeout, relay);
+                    advertisedAddress, meterRegistry, proxyProtocol, accessLog, metrics, idleTimeout, relay,
+                    admission != null ? admission : AdmissionLimits.forThisProcess());
         }
     }
 }

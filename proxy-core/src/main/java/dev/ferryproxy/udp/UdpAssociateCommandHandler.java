@@ -1,5 +1,7 @@
 package dev.ferryproxy.udp;
 
+import dev.ferryproxy.admission.Admission;
+import dev.ferryproxy.policy.Decision;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.CommandOutcome;
 import dev.ferryproxy.command.CommandReplies;
@@ -18,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Serves one UDP ASSOCIATE: binds a relay socket for this client, answers with the address the
@@ -42,19 +45,18 @@ public final class UdpAssociateCommandHandler extends ChannelInboundHandlerAdapt
     private final CommandReplies replies;
     private final UdpAssociateService service;
     private final Map<String, Upstream> upstreams;
+    private final Admission admission;
     /** The relay socket being bound, cancelled if the client leaves first. */
     private Future<DatagramChannel> binding;
-
-    public UdpAssociateCommandHandler(CommandContext command, CommandReplies replies, UdpAssociateService service) {
-        this(command, replies, service, Map.of());
-    }
 
     /**
      * @param upstreams the upstreams of the policy the handshake began with, by name, for
      *     destinations whose rule routes them through one ({@code via})
+     * @param admission the limits on UDP associations, in all and per client
      */
     public UdpAssociateCommandHandler(CommandContext command, CommandReplies replies, UdpAssociateService service,
-            Map<String, Upstream> upstreams) {
+            Map<String, Upstream> upstreams, Admission admission) {
+        this.admission = admission;
         this.command = command;
         this.replies = replies;
         this.service = service;
@@ -65,6 +67,18 @@ public final class UdpAssociateCommandHandler extends ChannelInboundHandlerAdapt
     public void handlerAdded(ChannelHandlerContext ctx) {
         Channel control = ctx.channel();
         control.config().setAutoRead(false);
+        // Before any port is opened: a client the rules refuse everywhere gets 0x02, not a relay.
+        Optional<Decision> denied = command.rules().denialForEveryDestination(command.accessRequest());
+        if (denied.isPresent()) {
+            log.info("{} denied by {}: no destination is allowed to this client", command.describe(),
+                    denied.get().reason());
+            ctx.writeAndFlush(replies.failure(CommandOutcome.NOT_ALLOWED)).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (!admission.admitUdpAssociation(control, command.client())) {
+            ctx.writeAndFlush(replies.failure(CommandOutcome.NOT_ALLOWED)).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         UdpClientEndpoint client = UdpClientEndpoint.of(command.client(), command.destination());
         Future<DatagramChannel> bound = UdpRelayBinder.bind(service, control.eventLoop(), ctx.alloc(),
                 control::isActive);

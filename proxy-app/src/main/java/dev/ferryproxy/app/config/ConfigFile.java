@@ -40,7 +40,8 @@ public final class ConfigFile {
             return FerryConfig.empty(path);
         }
         ConfigMap top = root.get().asMap("listen", "timeouts", "dns", "transport", "relay", "idleTimeout", "workerThreads",
-                "allowOpenProxy", "bind", "udp", "advertisedAddress", "admin", "drain", "metrics", "accessLog", "auth", "upstreams", "rules", "proxyProtocol");
+                "allowOpenProxy", "bind", "udp", "advertisedAddress", "admin", "drain", "metrics", "accessLog", "auth", "upstreams", "rules", "proxyProtocol",
+                "admission");
 
         List<InetSocketAddress> listeners = top.read("listen", node -> node.asListOf(ConfigFile::address, true));
         ConfigMap timeouts = top.read("timeouts", node -> node.asMap("handshake", "connect"));
@@ -85,7 +86,22 @@ public final class ConfigFile {
                 top.get("proxyProtocol").isPresent()
                         ? ProxyProtocolSection.read(top.get("proxyProtocol").get(), listeners) : Map.of(),
                 top.read("idleTimeout", ConfigFile::nonNegativeDuration),
-                top.read("relay", node -> node.as(ConfigFile::relay)));
+                top.read("relay", node -> node.as(ConfigFile::relay)),
+                top.get("admission").isPresent() ? admission(top.get("admission").get()) : FerryConfig.Admission.NONE);
+    }
+
+    /** The most any admission limit may be: more descriptors than a kernel gives one process. */
+    private static final int MAX_ADMISSION_LIMIT = 100_000_000;
+
+    private static FerryConfig.Admission admission(ConfigNode node) throws ConfigException {
+        ConfigMap admission = node.asMap("maxConnections", "maxConnectionsPerClient", "maxHandshakesPerClient",
+                "maxUdpAssociations", "maxUdpAssociationsPerClient");
+        return new FerryConfig.Admission(
+                admission.read("maxConnections", value -> value.asInt(1, MAX_ADMISSION_LIMIT)),
+                admission.read("maxConnectionsPerClient", value -> value.asInt(1, MAX_ADMISSION_LIMIT)),
+                admission.read("maxHandshakesPerClient", value -> value.asInt(1, MAX_ADMISSION_LIMIT)),
+                admission.read("maxUdpAssociations", value -> value.asInt(1, MAX_ADMISSION_LIMIT)),
+                admission.read("maxUdpAssociationsPerClient", value -> value.asInt(1, MAX_ADMISSION_LIMIT)));
     }
 
     private static InetSocketAddress address(ConfigNode node) throws ConfigException {

@@ -46,6 +46,7 @@ import java.util.Objects;
  * @param proxyProtocol {@code proxyProtocol}, by listener address; empty when there are none
  * @param idleTimeout {@code idleTimeout}: a tunnel with no byte either way for this long is closed (0: never)
  * @param relay {@code relay}: auto, splice or buffer
+ * @param admission the {@code admission} section: the limits on what clients hold at once
  */
 public record FerryConfig(
         Path source,
@@ -69,7 +70,8 @@ public record FerryConfig(
         List<Rule> rules,
         Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol,
         Duration idleTimeout,
-        RelayMode relay) {
+        RelayMode relay,
+        Admission admission) {
 
     /**
      * The {@code auth} section.
@@ -100,6 +102,15 @@ public record FerryConfig(
      */
     public record Bind(Boolean enabled, PortRange ports, Duration timeout) {
         public static final Bind NONE = new Bind(null, null, null);
+    }
+
+    /**
+     * The {@code admission} section; each key null when not given (then derived from the
+     * descriptor limit, see {@link dev.ferryproxy.admission.AdmissionLimits#forDescriptors}).
+     */
+    public record Admission(Integer maxConnections, Integer maxConnectionsPerClient, Integer maxHandshakesPerClient,
+            Integer maxUdpAssociations, Integer maxUdpAssociationsPerClient) {
+        public static final Admission NONE = new Admission(null, null, null, null, null);
     }
 
     /**
@@ -143,6 +154,7 @@ public record FerryConfig(
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(udp, "udp");
+        Objects.requireNonNull(admission, "admission");
         listeners = listeners == null ? null : List.copyOf(listeners);
         dnsServers = dnsServers == null ? null : List.copyOf(dnsServers);
         Objects.requireNonNull(auth, "auth");
@@ -159,7 +171,7 @@ public record FerryConfig(
     /** A file that sets nothing (empty, or comments only). */
     static FerryConfig empty(Path source) {
         return new FerryConfig(source, null, null, null, null, null, null, null, null, Bind.NONE, Udp.NONE, null,
-                null, Drain.NONE, Metrics.NONE, null, Auth.NONE, Map.of(), List.of(), Map.of(), null, null);
+                null, Drain.NONE, Metrics.NONE, null, Auth.NONE, Map.of(), List.of(), Map.of(), null, null, Admission.NONE);
     }
 
     /**
@@ -180,6 +192,7 @@ public record FerryConfig(
         settings.put("allowOpenProxy", allowOpenProxy);
         settings.put("bind", bind);
         settings.put("udp", udp);
+        settings.put("admission", admission);
         settings.put("advertisedAddress", advertisedAddress);
         settings.put("admin", admin);
         settings.put("proxyProtocol", proxyProtocol);

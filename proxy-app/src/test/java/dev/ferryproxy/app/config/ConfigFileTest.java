@@ -122,9 +122,20 @@ class ConfigFileTest {
     }
 
     @Test
+    void admissionTakesEachLimitAndLeavesTheRestUnset() throws Exception {
+        FerryConfig.Admission admission = load("admission:\n  maxConnections: 500\n  maxUdpAssociationsPerClient: 2\n")
+                .admission();
+        assertThat(admission).isEqualTo(new FerryConfig.Admission(500, null, null, null, 2));
+        assertThat(load("listen: [\"127.0.0.1:1080\"]\n").admission()).isEqualTo(FerryConfig.Admission.NONE);
+        assertThat(error("admission:\n  maxConnections: 0\n").getMessage())
+                .startsWith(where(2, 19, "admission.maxConnections"));
+        assertThat(error("admission:\n  maxConections: 10\n").getMessage()).startsWith(where(2, 3, "admission.maxConections"));
+    }
+
+    @Test
     void unknownTopLevelKeyListsEveryKey() throws IOException {
         assertThat(error("# comment\nlistens: []\n")).hasMessage(where(2, 1, "listens")
-                + "unknown key (expected one of: listen, timeouts, dns, transport, relay, idleTimeout, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, drain, metrics, accessLog, auth, upstreams, rules, proxyProtocol)");
+                + "unknown key (expected one of: listen, timeouts, dns, transport, relay, idleTimeout, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, drain, metrics, accessLog, auth, upstreams, rules, proxyProtocol, admission)");
     }
 
     @Test
