@@ -1,6 +1,5 @@
 package dev.ferryproxy.admission;
 
-import dev.ferryproxy.auth.ClientPrefix;
 
 import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,16 +11,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * event loops take and give back places concurrently. Only clients holding a place are in the
  * table, so it is no larger than what it bounds.
  */
-final class BoundedPlaces {
+public final class BoundedPlaces {
     /** Why a place was not given. */
-    enum Verdict { ADMITTED, TOTAL_FULL, CLIENT_FULL }
+    public enum Verdict { ADMITTED, TOTAL_FULL, CLIENT_FULL }
 
     private final int maxTotal;
     private final int maxPerClient;
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
 
-    BoundedPlaces(int maxTotal, int maxPerClient) {
+    public BoundedPlaces(int maxTotal, int maxPerClient) {
         if (maxTotal < 1 || maxPerClient < 1) {
             throw new IllegalArgumentException("limits must be at least 1: " + maxTotal + ", " + maxPerClient);
         }
@@ -30,7 +29,7 @@ final class BoundedPlaces {
     }
 
     /** Takes a place for {@code client}, unless the total or the client's share is full. */
-    Verdict tryAcquire(InetAddress client) {
+    public Verdict tryAcquire(InetAddress client) {
         if (total.incrementAndGet() > maxTotal) {
             total.decrementAndGet();
             return Verdict.TOTAL_FULL;
@@ -52,20 +51,17 @@ final class BoundedPlaces {
     }
 
     /** Gives back a place that {@link #tryAcquire} gave {@code client}. */
-    void release(InetAddress client) {
+    public void release(InetAddress client) {
         perClient.computeIfPresent(ClientPrefix.of(client), (key, count) -> count <= 1 ? null : count - 1);
         total.decrementAndGet();
     }
 
-    int held() {
+    public int held() {
         return total.get();
     }
 
-    int maxTotal() {
-        return maxTotal;
-    }
-
-    int maxPerClient() {
-        return maxPerClient;
+    /** Clients holding a place now. */
+    public int clients() {
+        return perClient.size();
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferryproxy.auth;
 
+import dev.ferryproxy.admission.ClientPrefix;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;

@@ -93,6 +93,7 @@ final class EpollKeepRegisteredIoHandlerFactory implements IoHandlerFactory {
     private static final class KeepRegistered implements IoRegistration {
         /** No interest set submitted yet (Netty's values are never negative). */
         private static final int NONE_SUBMITTED = -1;
+        private static final boolean SKIP_UNCHANGED = Boolean.parseBoolean(System.getProperty("ferry.skip", "true"));
 
         private final IoRegistration delegate;
         /** The interest set epoll has now for this socket, as last submitted. */
@@ -114,7 +115,7 @@ final class EpollKeepRegisteredIoHandlerFactory implements IoHandlerFactory {
                 return delegate.submit(ops);
             }
             EpollIoOps wanted = ((EpollIoOps) ops).value() == 0 ? EpollIoOps.EPOLLET : (EpollIoOps) ops;
-            if (wanted.value() == submitted && delegate.isValid()) {
+            if (SKIP_UNCHANGED && wanted.value() == submitted && delegate.isValid()) {
                 return submitted;
             }
             // Forgotten first: if the submit throws, the next one must not be skipped.

@@ -16,7 +16,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.Socket;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.TimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -84,12 +88,19 @@ class HalfCloseEndToEndTest {
             upstream.shutdownOutput();
 
             assertThat(new String(client.readUntilEof(), StandardCharsets.US_ASCII)).isEqualTo("banner, then EOF");
-            CompletableFuture<byte[]> received =
-                    Background.call("target-reader", () -> upstream.getInputStream().readAllBytes());
+            AtomicLong arrived = new AtomicLong();
+            CompletableFuture<byte[]> received = Background.call("target-reader", () -> readToEnd(upstream, arrived));
             client.send(lateData);
             client.shutdownOutput();
 
-            byte[] got = received.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            byte[] got;
+            try {
+                got = received.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (TimeoutException stalled) {
+                // say where it stopped: no byte (the direction never relayed), some (backpressure), all (no EOF)
+                throw new AssertionError("the target got " + arrived.get() + " of " + lateData.length
+                        + " bytes and no end of stream within " + TIMEOUT, stalled);
+            }
             assertThat(got.length).isEqualTo(lateData.length);
             assertThat(SeededBytes.sha256Hex(got)).isEqualTo(SeededBytes.sha256Hex(lateData));
         }
@@ -112,5 +123,16 @@ class HalfCloseEndToEndTest {
             upstream.shutdownOutput();
             assertThat(new String(client.readUntilEof(), StandardCharsets.US_ASCII)).isEqualTo("answer");
         }
+    }
+
+    /** Everything {@code socket} receives until end of stream, counting it into {@code arrived} as it comes. */
+    private static byte[] readToEnd(Socket socket, AtomicLong arrived) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[] chunk = new byte[64 * 1024];
+        for (int read; (read = socket.getInputStream().read(chunk)) != -1; ) {
+            all.write(chunk, 0, read);
+            arrived.addAndGet(read);
+        }
+        return all.toByteArray();
     }
 }

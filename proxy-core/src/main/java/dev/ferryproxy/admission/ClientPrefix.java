@@ -1,4 +1,4 @@
-package dev.ferryproxy.auth;
+package dev.ferryproxy.admission;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
