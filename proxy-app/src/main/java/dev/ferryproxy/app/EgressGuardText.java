@@ -14,9 +14,8 @@ final class EgressGuardText {
 
     /** One line: the guarded networks, the host's own addresses, and the rules that open some of them. */
     static String describe(ProxyPolicy policy, EgressGuard guard) {
-        List<Cidr> always = guard.networks().subList(0, guard.networks().size() - guard.hostAddresses().size());
         List<String> openings = guard.explicitOpenings(policy.rules());
-        return "egress guard: clients off loopback may not reach " + joined(always)
+        return "egress guard: clients off loopback may not reach " + joined(guard.standardNetworks())
                 + (guard.hostAddresses().isEmpty() ? "" : " or this host's addresses " + joined(guard.hostAddresses()))
                 + (openings.isEmpty() ? "; no rule opens any of them"
                         : "; opened by a rule that names the network: " + String.join(", ", openings));

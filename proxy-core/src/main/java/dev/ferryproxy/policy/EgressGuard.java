@@ -82,6 +82,11 @@ public final class EgressGuard {
         return networks;
     }
 
+    /** The networks guarded on every host: {@link #networks()} without the host's own addresses. */
+    public List<Cidr> standardNetworks() {
+        return ALWAYS;
+    }
+
     /** The host's own addresses the guard holds (empty for {@link #standard()}). */
     public List<Cidr> hostAddresses() {
         return hostAddresses;
