@@ -18,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
  * Not a test (surefire runs only *Test classes): a measurement of the access log's writer. One
  * producer thread, standing in for the event loops, offers entries at a fixed rate for a bounded
  * time to a writer on a real file; the output says how many were dropped. The highest rate with
- * none dropped is the figure README.md's "Access log" section gives. Run after {@code mvn package}:
+ * none dropped is the figure docs/operations.md's "Access log" section gives. Run after {@code mvn package}:
  * <pre>
  * java -cp "proxy-app/target/test-classes:proxy-app/target/ferry.jar" dev.ferryproxy.app.AccessLogWriterRate FILE RATE SECONDS
  * </pre>

@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The client example of README.md ("Client library"), run as written against a real Ferry: the README stays true. */
+/** The client example of README.md ("The client library in a Java project"), run as written against a real Ferry: the README stays true. */
 class ReadmeExampleTest {
     @Test
     void blockingExampleFromTheReadmeWorks() throws Exception {

@@ -307,7 +307,7 @@ class BindRefusalsEndToEndTest {
      * as the listener is closed is, about once in a few dozen races here, neither handed to the
      * channel nor closed, and its peer waits with the connection open (the accept-after-cancel
      * leak other io_uring runtimes have had, e.g. compio#315). That is one reason io_uring is a
-     * choice and not the default (README, --transport).
+     * choice and not the default (docs/configuration.md, --transport).
      */
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = TransportKind.class, names = {"NIO", "EPOLL"})
