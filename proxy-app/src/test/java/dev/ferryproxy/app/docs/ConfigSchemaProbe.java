@@ -84,7 +84,7 @@ final class ConfigSchemaProbe {
         Files.writeString(file, document(path, 0), StandardCharsets.UTF_8);
         try {
             ConfigFile.load(file);
-            throw new AssertionError("the parser took an unknown key at " + written(path) + "." + PROBE);
+            return Optional.empty(); // the value is taken as it is, whatever it holds: a leaf
         } catch (ConfigException e) {
             String expectedKey = written(path).isEmpty() ? PROBE : written(path) + "." + PROBE;
             if (!e.problem().startsWith(UNKNOWN_KEY) || !expectedKey.equals(e.key().replaceAll("\\[\\d+]", "[]"))) {
