@@ -6,7 +6,7 @@ import dev.ferryproxy.app.HostPort;
 import dev.ferryproxy.app.IpAddresses;
 import dev.ferryproxy.connect.Upstream;
 import dev.ferryproxy.relay.RelayMode;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package dev.ferryproxy.client;
 
 import dev.ferryproxy.resolve.DnsResolver;
 import dev.ferryproxy.resolve.NameResolver;
-import dev.ferryproxy.server.Transport;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.Transport;
+import dev.ferryproxy.transport.TransportKind;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

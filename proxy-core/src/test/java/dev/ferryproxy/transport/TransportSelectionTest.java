@@ -1,4 +1,4 @@
-package dev.ferryproxy.server;
+package dev.ferryproxy.transport;
 
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,5 @@
 package dev.ferryproxy.resolve;
 
-import dev.ferryproxy.policy.NumericHosts;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;

@@ -1,4 +1,4 @@
-package dev.ferryproxy.policy;
+package dev.ferryproxy.resolve;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,14 +1,19 @@
-package dev.ferryproxy.policy;
+package dev.ferryproxy.resolve;
 
 /**
  * Parses and prints IP addresses in their standard text forms, on bytes, without DNS.
  *
  * <p>{@link java.net.InetAddress#getByName} is not used: given anything that is not a literal it
  * asks DNS, which would block and would let a name server decide what a rule means.
+ *
+ * <p>Public because the server's rules ({@code dev.ferryproxy.policy.Cidr}) parse with it too; it is
+ * not part of the client library's API (see docs/client-library.md).
  */
-final class IpText {
-    static final int IPV4_BYTES = 4;
-    static final int IPV6_BYTES = 16;
+public final class IpText {
+    /** The length of an IPv4 address. */
+    public static final int IPV4_BYTES = 4;
+    /** The length of an IPv6 address. */
+    public static final int IPV6_BYTES = 16;
     private static final int IPV6_WORDS = 8;
 
     private IpText() {
@@ -20,7 +25,7 @@ final class IpText {
      * Netty does inside IPv6 text; without it such parts are refused because other tools read them
      * as octal.
      */
-    static byte[] parseDottedQuad(String text, boolean allowLeadingZeros) {
+    public static byte[] parseDottedQuad(String text, boolean allowLeadingZeros) {
         byte[] bytes = new byte[IPV4_BYTES];
         int part = 0;
         int start = 0;
@@ -61,7 +66,7 @@ final class IpText {
      * The sixteen bytes of IPv6 text (RFC 4291 section 2.2: groups of 1..4 hex digits, at most one
      * {@code ::}, an optional dotted quad in the last 32 bits), or null. No brackets, no zone id.
      */
-    static byte[] parseIpv6(String text, boolean allowLeadingZerosInIpv4) {
+    public static byte[] parseIpv6(String text, boolean allowLeadingZerosInIpv4) {
         int gap = text.indexOf("::");
         if (gap >= 0 && text.indexOf("::", gap + 1) >= 0) {
             return null;
@@ -140,7 +145,7 @@ final class IpText {
     }
 
     /** Canonical text: dotted quad for 4 bytes, RFC 5952 (lower case, longest zero run as "::") for 16. */
-    static String format(byte[] address) {
+    public static String format(byte[] address) {
         if (address.length == IPV4_BYTES) {
             return (address[0] & 0xFF) + "." + (address[1] & 0xFF) + "." + (address[2] & 0xFF) + "."
                     + (address[3] & 0xFF);

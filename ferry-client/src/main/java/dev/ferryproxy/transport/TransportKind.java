@@ -1,4 +1,4 @@
-package dev.ferryproxy.server;
+package dev.ferryproxy.transport;
 
 /** Which I/O transport to run on. */
 public enum TransportKind {

@@ -1,4 +1,4 @@
-package dev.ferryproxy.server;
+package dev.ferryproxy.transport;
 
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;

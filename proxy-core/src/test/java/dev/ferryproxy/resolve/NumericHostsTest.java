@@ -1,11 +1,11 @@
-package dev.ferryproxy.policy;
+package dev.ferryproxy.resolve;
 
-import static dev.ferryproxy.policy.TestRequests.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.util.NetUtil;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -188,5 +188,17 @@ class NumericHostsTest {
         boolean mapped = bytes.length == 16 && Arrays.equals(Arrays.copyOf(bytes, 10), new byte[10])
                 && bytes[10] == (byte) 0xFF && bytes[11] == (byte) 0xFF;
         return mapped ? Arrays.copyOfRange(bytes, 12, 16) : bytes;
+    }
+
+    private static InetAddress ip(String literal) {
+        // a dotted quad, or text with a colon: the JDK parses both itself and never asks DNS for them
+        if (!literal.matches("\\d{1,3}(\\.\\d{1,3}){3}|[0-9a-fA-F.]*:[0-9a-fA-F:.]*")) {
+            throw new IllegalArgumentException("not an IP literal: " + literal);
+        }
+        try {
+            return InetAddress.getByName(literal);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(literal, e);
+        }
     }
 }
