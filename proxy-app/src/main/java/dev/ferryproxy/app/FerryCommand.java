@@ -175,6 +175,12 @@ public final class FerryCommand implements Callable<Integer> {
             description = "error, warn, info, debug or trace (default: ${DEFAULT-VALUE}). debug logs why each rejected connection was rejected.")
     private Level logLevel;
 
+    @Option(names = "--log-format", paramLabel = "text|json", converter = LogFormatConverter.class,
+            description = "The server log on standard output: text lines, or one JSON object per line for log"
+                    + " pipelines (see docs/logging.md); replaces the file's logFormat (default: text)."
+                    + " The access log is JSON either way.")
+    private LogFormat logFormat;
+
     @Override
     public Integer call() throws InterruptedException {
         Logging.setRootLevel(logLevel);
@@ -184,6 +190,9 @@ public final class FerryCommand implements Callable<Integer> {
         ProxyServerConfig config;
         try {
             file = configFile != null ? ConfigFile.load(configFile) : FerryConfig.empty();
+            // before anything else logs: every server line of this run is in one format
+            Logging.useFormat(logFormat != null ? logFormat
+                    : file.logFormat() != null ? file.logFormat() : LogFormat.TEXT);
             commandLineUsers = CommandLineUsers.directory(
                     CommandLineUsers.parseEnvironment(System.getenv(CommandLineUsers.ENVIRONMENT_VARIABLE)), users);
             config = EffectiveConfig.serverConfig(file, commandLineSettings(),
@@ -444,6 +453,17 @@ public final class FerryCommand implements Callable<Integer> {
                 }
             }
             throw new TypeConversionException("'" + value + "' is not a relay (expected: auto, splice or buffer)");
+        }
+    }
+
+    static final class LogFormatConverter implements ITypeConverter<LogFormat> {
+        @Override
+        public LogFormat convert(String value) {
+            try {
+                return LogFormat.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
         }
     }
 
