@@ -50,15 +50,22 @@ import java.util.stream.Collectors;
         sortOptions = false,
         usageHelpAutoWidth = true,
         subcommands = {PasswdCommand.class, ConnectCommand.class, ForwardCommand.class, CheckCommand.class,
-            HealthCommand.class},
+            HealthCommand.class, CompletionCommand.class},
         description = {
             "A SOCKS4, SOCKS4a and SOCKS5 proxy server. With no options it serves without authentication"
                     + " on 127.0.0.1:1080.",
-            "The commands connect, forward and check are SOCKS clients: 'ferry COMMAND --help' describes each.",
+            "Commands: passwd makes a users-file line; connect, forward and check are SOCKS clients; health asks"
+                    + " a running server whether it is ready; completion prints a bash completion script."
+                    + " 'ferry COMMAND --help' describes each.",
             "SIGTERM or Ctrl-C stops it gracefully (see --drain-delay, --drain-timeout); a second one stops it at once. SIGHUP reloads the users and rules of --config FILE."
                     + " Options given here override the file.",
             "Exit codes: 0 stopped cleanly or --check-config passed; 1 could not start (a port in use, for"
                     + " example); 2 invalid options or configuration."
+        },
+        footer = {
+            "",
+            "Documentation: README.md and docs/ in the source tree; man pages in docs/man (man -l docs/man/ferry.1).",
+            "Bash completion: source <(ferry completion)"
         })
 public final class FerryCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(FerryCommand.class);
@@ -176,6 +183,7 @@ public final class FerryCommand implements Callable<Integer> {
     private Level logLevel;
 
     @Option(names = "--log-format", paramLabel = "text|json", converter = LogFormatConverter.class,
+            completionCandidates = LogFormat.Names.class,
             description = "The server log on standard output: text lines, or one JSON object per line for log"
                     + " pipelines (see docs/logging.md); replaces the file's logFormat (default: text)."
                     + " The access log is JSON either way.")

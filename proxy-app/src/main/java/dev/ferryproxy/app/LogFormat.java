@@ -1,5 +1,7 @@
 package dev.ferryproxy.app;
 
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.Locale;
 
 /**
@@ -38,5 +40,13 @@ public enum LogFormat {
     @Override
     public String toString() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The values as the command line takes them, for picocli's completion ({@code ferry completion}). */
+    static final class Names implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(values()).map(LogFormat::toString).iterator();
+        }
     }
 }
