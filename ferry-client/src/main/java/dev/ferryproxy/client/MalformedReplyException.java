@@ -7,10 +7,12 @@ package dev.ferryproxy.client;
 public final class MalformedReplyException extends SocksException {
     private static final long serialVersionUID = 1L;
 
+    /** A reply that breaks the protocol, described by {@code message}; no hop named. */
     public MalformedReplyException(String message) {
         this(message, null, null);
     }
 
+    /** A reply from {@code proxy} (may be null) that breaks the protocol, with the decoder's {@code cause} (may be null). */
     public MalformedReplyException(String message, ProxyUri proxy, Throwable cause) {
         super("malformed reply: " + message, proxy, cause);
     }

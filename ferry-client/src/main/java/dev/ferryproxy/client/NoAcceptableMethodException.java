@@ -11,10 +11,12 @@ public final class NoAcceptableMethodException extends SocksException {
 
     private final List<Integer> offered;
 
+    /** The proxy answered 0xFF: none of the offered methods; neither the methods nor the hop known. */
     public NoAcceptableMethodException() {
         this(List.of(), null);
     }
 
+    /** {@code proxy} (may be null) answered 0xFF to the methods {@code offered}. */
     public NoAcceptableMethodException(List<Integer> offered, ProxyUri proxy) {
         super("no acceptable authentication method among those offered " + describe(offered)
                 + (offered.contains(2) ? "" : "; the proxy may require a user name and password"), proxy, null);

@@ -32,6 +32,7 @@ public record ProxyUri(SocksProtocol protocol, String host, int port, String use
     /** The port a proxy URI without one names. */
     public static final int DEFAULT_PORT = 1080;
 
+    /** Checks the parts: a host, a port in 1..65535, credentials only for SOCKS5 and at most 255 bytes each. */
     public ProxyUri {
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(host, "host");
@@ -163,6 +164,7 @@ public record ProxyUri(SocksProtocol protocol, String host, int port, String use
         return new SocksTarget(host, port);
     }
 
+    /** Whether this URI carries a user name and password (SOCKS5 RFC 1929). */
     public boolean hasCredentials() {
         return username != null;
     }

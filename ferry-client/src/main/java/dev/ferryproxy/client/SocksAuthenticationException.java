@@ -6,10 +6,12 @@ public final class SocksAuthenticationException extends SocksException {
 
     private final int status;
 
+    /** The proxy refused the user name and password with this RFC 1929 STATUS. */
     public SocksAuthenticationException(int status) {
         this(status, null);
     }
 
+    /** {@code proxy} (may be null) refused the user name and password with this RFC 1929 STATUS. */
     public SocksAuthenticationException(int status, ProxyUri proxy) {
         super(String.format("user name or password refused (RFC 1929 status 0x%02x)", status), proxy, null);
         this.status = status;

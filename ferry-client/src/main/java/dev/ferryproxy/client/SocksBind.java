@@ -70,6 +70,7 @@ public final class SocksBind implements AutoCloseable {
      * @param channel the tunnel to the peer: auto-read off, the caller's handlers go last
      */
     public record Incoming(SocksReply reply, Channel channel) {
+        /** Requires both parts. */
         public Incoming {
             Objects.requireNonNull(reply, "reply");
             Objects.requireNonNull(channel, "channel");

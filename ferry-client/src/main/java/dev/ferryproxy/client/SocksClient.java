@@ -107,6 +107,7 @@ public final class SocksClient implements AutoCloseable {
                 .handler(EmptyPipeline.INSTANCE);
     }
 
+    /** A builder with no proxy yet, 10 s timeouts, and an event loop group of the client's own. */
     public static Builder builder() {
         return new Builder();
     }

@@ -13,10 +13,12 @@ public class SocksException extends IOException {
 
     private final transient ProxyUri proxy;
 
+    /** A failure described by {@code message}, with no hop named. */
     public SocksException(String message) {
         this(message, null, null);
     }
 
+    /** A failure described by {@code message}, caused by {@code cause}, with no hop named. */
     public SocksException(String message, Throwable cause) {
         this(message, null, cause);
     }

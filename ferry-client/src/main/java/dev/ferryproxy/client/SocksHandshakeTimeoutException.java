@@ -8,6 +8,7 @@ public final class SocksHandshakeTimeoutException extends SocksException {
 
     private final Duration timeout;
 
+    /** The handshakes took longer than {@code timeout}. */
     public SocksHandshakeTimeoutException(Duration timeout) {
         this(timeout, null, null);
     }
@@ -22,6 +23,7 @@ public final class SocksHandshakeTimeoutException extends SocksException {
         this.timeout = timeout;
     }
 
+    /** The handshake timeout that ran out. */
     public Duration timeout() {
         return timeout;
     }

@@ -19,6 +19,7 @@ import java.util.Objects;
  *     ASSOCIATE; unresolved when the proxy named it by a domain name
  */
 public record SocksReply(SocksProtocol protocol, int replyCode, String meaning, InetSocketAddress bound) {
+    /** Requires a protocol, a meaning and a bound address. */
     public SocksReply {
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(meaning, "meaning");

@@ -8,10 +8,12 @@ public final class SocksReplyException extends SocksException {
     private final int replyCode;
     private final String meaning;
 
+    /** The proxy refused the request with {@code replyCode}, which means {@code meaning}. */
     public SocksReplyException(SocksProtocol protocol, int replyCode, String meaning) {
         this(protocol, replyCode, meaning, null);
     }
 
+    /** {@code proxy} (may be null) refused the request with {@code replyCode}, which means {@code meaning}. */
     public SocksReplyException(SocksProtocol protocol, int replyCode, String meaning, ProxyUri proxy) {
         super("request failed with " + (protocol.carriesIpv6() ? "SOCKS5 reply " + String.format("0x%02x", replyCode)
                 : "SOCKS4 reply " + replyCode) + ": " + meaning, proxy, null);
@@ -24,6 +26,7 @@ public final class SocksReplyException extends SocksException {
         return new SocksReplyException(reply.protocol(), reply.replyCode(), reply.meaning(), proxy);
     }
 
+    /** The protocol of the hop that refused: it says how to read {@link #replyCode()}. */
     public SocksProtocol protocol() {
         return protocol;
     }

@@ -80,10 +80,12 @@ public final class SocksStreams implements Closeable {
         channel.config().setAutoRead(true);
     }
 
+    /** What the target sends; blocks until bytes come, and ends (-1) when the target's side ends. */
     public InputStream input() {
         return input;
     }
 
+    /** What goes to the target; a write blocks while the channel is not writable (its outbound buffer is full). */
     public OutputStream output() {
         return output;
     }

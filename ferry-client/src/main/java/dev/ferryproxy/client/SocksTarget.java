@@ -25,6 +25,7 @@ public record SocksTarget(String host, int port) {
     /** The longest name SOCKS4a and SOCKS5 can carry, in bytes. */
     public static final int MAX_HOST_NAME_BYTES = SocksAddress.MAX_DOMAIN_LENGTH;
 
+    /** Checks the parts: brackets around an IPv6 literal dropped, a name of 1 to 255 bytes without NUL, a port in 0..65535. */
     public SocksTarget {
         Objects.requireNonNull(host, "host");
         if (host.length() >= 2 && host.charAt(0) == '[' && host.charAt(host.length() - 1) == ']') {
@@ -51,6 +52,7 @@ public record SocksTarget(String host, int port) {
         }
     }
 
+    /** The target {@code host} (a name or an address literal) and {@code port}. */
     public static SocksTarget of(String host, int port) {
         return new SocksTarget(host, port);
     }

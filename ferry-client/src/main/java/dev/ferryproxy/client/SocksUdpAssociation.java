@@ -182,6 +182,7 @@ public final class SocksUdpAssociation implements AutoCloseable {
         return closed;
     }
 
+    /** Whether the association still runs: its TCP connection and its UDP socket are open. */
     public boolean isOpen() {
         return control.isActive() && udp.isActive();
     }

@@ -107,14 +107,17 @@ public final class Transport {
         return new MultiThreadIoEventLoopGroup(threads, ioHandlerFactory.get());
     }
 
+    /** The listening socket channel class of this transport. */
     public Class<? extends ServerSocketChannel> serverChannelType() {
         return serverChannelType;
     }
 
+    /** The TCP socket channel class of this transport. */
     public Class<? extends SocketChannel> socketChannelType() {
         return socketChannelType;
     }
 
+    /** The UDP channel class of this transport. */
     public Class<? extends DatagramChannel> datagramChannelType() {
         return datagramChannelType;
     }
