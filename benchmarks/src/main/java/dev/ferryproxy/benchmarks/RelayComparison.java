@@ -3,7 +3,7 @@ package dev.ferryproxy.benchmarks;
 import dev.ferryproxy.relay.RelayMode;
 import dev.ferryproxy.server.ProxyServer;
 import dev.ferryproxy.server.ProxyServerConfig;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 
 import java.io.EOFException;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package dev.ferryproxy.benchmarks;
 import dev.ferryproxy.relay.RelayMode;
 import dev.ferryproxy.server.ProxyServer;
 import dev.ferryproxy.server.ProxyServerConfig;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

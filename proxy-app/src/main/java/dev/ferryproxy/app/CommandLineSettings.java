@@ -3,7 +3,7 @@ package dev.ferryproxy.app;
 import dev.ferryproxy.policy.Cidr;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolMode;
 import dev.ferryproxy.relay.RelayMode;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
         description = {
             "Opens a tunnel through the proxy to HOST:PORT and joins it to standard input and output, for ssh's"
                     + " ProxyCommand:",
-            "  ssh -o ProxyCommand='ferry connect --proxy socks5h://127.0.0.1:1080 %h %p' user@host",
+            "  ssh -o ProxyCommand='ferry connect --proxy socks5h://127.0.0.1:1080 %%h %%p' user@host",
             "The end of standard input half-closes the tunnel; the program ends when the remote side does."
                     + " Logs go to standard error.",
             "Exit codes: 0 the tunnel ended normally; 1 the proxy or the target failed (the reply code and its"

@@ -18,8 +18,8 @@ import dev.ferryproxy.server.HostAddresses;
 import dev.ferryproxy.server.ProxyServer;
 import dev.ferryproxy.server.ProxyServerConfig;
 import dev.ferryproxy.relay.RelayMode;
-import dev.ferryproxy.server.Transport;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.Transport;
+import dev.ferryproxy.transport.TransportKind;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.NetUtil;
 import org.slf4j.Logger;
@@ -50,15 +50,22 @@ import java.util.stream.Collectors;
         sortOptions = false,
         usageHelpAutoWidth = true,
         subcommands = {PasswdCommand.class, ConnectCommand.class, ForwardCommand.class, CheckCommand.class,
-            HealthCommand.class},
+            HealthCommand.class, CompletionCommand.class},
         description = {
             "A SOCKS4, SOCKS4a and SOCKS5 proxy server. With no options it serves without authentication"
                     + " on 127.0.0.1:1080.",
-            "The commands connect, forward and check are SOCKS clients: 'ferry COMMAND --help' describes each.",
+            "Commands: passwd makes a users-file line; connect, forward and check are SOCKS clients; health asks"
+                    + " a running server whether it is ready; completion prints a bash completion script."
+                    + " 'ferry COMMAND --help' describes each.",
             "SIGTERM or Ctrl-C stops it gracefully (see --drain-delay, --drain-timeout); a second one stops it at once. SIGHUP reloads the users and rules of --config FILE."
                     + " Options given here override the file.",
             "Exit codes: 0 stopped cleanly or --check-config passed; 1 could not start (a port in use, for"
                     + " example); 2 invalid options or configuration."
+        },
+        footer = {
+            "",
+            "Documentation: README.md and docs/ in the source tree; man pages in docs/man (man -l docs/man/ferry.1).",
+            "Bash completion: source <(ferry completion)"
         })
 public final class FerryCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(FerryCommand.class);
@@ -175,6 +182,13 @@ public final class FerryCommand implements Callable<Integer> {
             description = "error, warn, info, debug or trace (default: ${DEFAULT-VALUE}). debug logs why each rejected connection was rejected.")
     private Level logLevel;
 
+    @Option(names = "--log-format", paramLabel = "text|json", converter = LogFormatConverter.class,
+            completionCandidates = LogFormat.Names.class,
+            description = "The server log on standard output: text lines, or one JSON object per line for log"
+                    + " pipelines (see docs/logging.md); replaces the file's logFormat (default: text)."
+                    + " The access log is JSON either way.")
+    private LogFormat logFormat;
+
     @Override
     public Integer call() throws InterruptedException {
         Logging.setRootLevel(logLevel);
@@ -184,6 +198,9 @@ public final class FerryCommand implements Callable<Integer> {
         ProxyServerConfig config;
         try {
             file = configFile != null ? ConfigFile.load(configFile) : FerryConfig.empty();
+            // before anything else logs: every server line of this run is in one format
+            Logging.useFormat(logFormat != null ? logFormat
+                    : file.logFormat() != null ? file.logFormat() : LogFormat.TEXT);
             commandLineUsers = CommandLineUsers.directory(
                     CommandLineUsers.parseEnvironment(System.getenv(CommandLineUsers.ENVIRONMENT_VARIABLE)), users);
             config = EffectiveConfig.serverConfig(file, commandLineSettings(),
@@ -444,6 +461,17 @@ public final class FerryCommand implements Callable<Integer> {
                 }
             }
             throw new TypeConversionException("'" + value + "' is not a relay (expected: auto, splice or buffer)");
+        }
+    }
+
+    static final class LogFormatConverter implements ITypeConverter<LogFormat> {
+        @Override
+        public LogFormat convert(String value) {
+            try {
+                return LogFormat.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
         }
     }
 

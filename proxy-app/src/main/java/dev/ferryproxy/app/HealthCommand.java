@@ -23,6 +23,7 @@ import java.util.concurrent.Callable;
 @Command(name = "health",
         mixinStandardHelpOptions = true,
         versionProvider = FerryVersion.class,
+        sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
             "Asks a running Ferry's admin listener (--admin) whether it is ready: GET URL.",

@@ -167,7 +167,7 @@ class ContainerPackagingIT {
                 assertThat(root.resolve(parts[i])).as("COPY source %s", parts[i]).exists();
             }
         }
-        for (String module : List.of("proxy-core", "proxy-app", "benchmarks")) {
+        for (String module : List.of("ferry-client", "proxy-core", "proxy-app", "benchmarks")) {
             assertThat(arguments(build, "COPY")).as("the reactor needs every module's POM")
                     .anyMatch(copy -> copy.startsWith(module + "/pom.xml"));
         }

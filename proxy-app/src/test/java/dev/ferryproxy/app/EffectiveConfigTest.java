@@ -18,7 +18,7 @@ import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.server.ProxyServerConfig;
 import dev.ferryproxy.relay.RelayMode;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 import dev.ferryproxy.udp.UdpSettings;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -6,7 +6,7 @@ import dev.ferryproxy.logging.LogText;
 import dev.ferryproxy.policy.AccessRequest;
 import dev.ferryproxy.policy.AccessRules;
 import dev.ferryproxy.policy.Command;
-import dev.ferryproxy.policy.NumericHosts;
+import dev.ferryproxy.resolve.NumericHosts;
 
 import java.net.InetAddress;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package dev.ferryproxy.policy;
 
+import dev.ferryproxy.resolve.NumericHosts;
 import java.net.InetAddress;
 import java.util.Objects;
 

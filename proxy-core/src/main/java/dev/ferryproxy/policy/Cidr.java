@@ -1,5 +1,6 @@
 package dev.ferryproxy.policy;
 
+import dev.ferryproxy.resolve.IpText;
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.Objects;

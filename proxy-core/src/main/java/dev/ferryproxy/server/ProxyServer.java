@@ -1,5 +1,6 @@
 package dev.ferryproxy.server;
 
+import dev.ferryproxy.transport.Transport;
 import dev.ferryproxy.accesslog.EndReason;
 import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.auth.LoginThrottle;

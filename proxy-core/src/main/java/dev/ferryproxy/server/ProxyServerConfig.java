@@ -1,5 +1,6 @@
 package dev.ferryproxy.server;
 
+import dev.ferryproxy.transport.TransportKind;
 import dev.ferryproxy.admission.AdmissionLimits;
 import dev.ferryproxy.accesslog.AccessLogEntry;
 import dev.ferryproxy.accesslog.AccessLogSink;

@@ -1,7 +1,7 @@
 package dev.ferryproxy.udp;
 
 import dev.ferryproxy.codec.SocksAddress;
-import dev.ferryproxy.policy.NumericHosts;
+import dev.ferryproxy.resolve.NumericHosts;
 import io.netty.util.NetUtil;
 
 import java.net.InetAddress;

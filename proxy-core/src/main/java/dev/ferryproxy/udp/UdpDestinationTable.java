@@ -5,7 +5,7 @@ import dev.ferryproxy.logging.LogText;
 import dev.ferryproxy.policy.AccessRequest;
 import dev.ferryproxy.policy.AccessRules;
 import dev.ferryproxy.policy.Decision;
-import dev.ferryproxy.policy.NumericHosts;
+import dev.ferryproxy.resolve.NumericHosts;
 import dev.ferryproxy.resolve.NameResolver;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;

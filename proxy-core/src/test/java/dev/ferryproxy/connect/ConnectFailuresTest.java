@@ -3,8 +3,8 @@ package dev.ferryproxy.connect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferryproxy.command.CommandOutcome;
-import dev.ferryproxy.server.Transport;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.Transport;
+import dev.ferryproxy.transport.TransportKind;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;

@@ -2,8 +2,8 @@ package dev.ferryproxy.connect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ferryproxy.server.Transport;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.Transport;
+import dev.ferryproxy.transport.TransportKind;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;

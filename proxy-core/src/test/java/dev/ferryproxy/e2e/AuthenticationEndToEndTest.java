@@ -13,7 +13,7 @@ import dev.ferryproxy.auth.PlainCredential;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.policy.AccessRules;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.EchoServer;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ferryproxy.bind.BindSettings;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.Loopback;

@@ -12,7 +12,7 @@ import dev.ferryproxy.policy.Cidr;
 import dev.ferryproxy.policy.Command;
 import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.policy.Rule;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.LogCapture;

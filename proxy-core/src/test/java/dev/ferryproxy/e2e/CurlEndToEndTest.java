@@ -2,8 +2,8 @@ package dev.ferryproxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ferryproxy.server.Transport;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.Transport;
+import dev.ferryproxy.transport.TransportKind;
 import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.HttpTargetServer;

@@ -2,7 +2,7 @@ package dev.ferryproxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.Loopback;

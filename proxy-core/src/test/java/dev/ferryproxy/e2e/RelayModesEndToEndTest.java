@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.ferryproxy.accesslog.AccessLogEntry;
 import dev.ferryproxy.accesslog.EndReason;
 import dev.ferryproxy.relay.RelayMode;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 import dev.ferryproxy.testing.Closeables;
 import dev.ferryproxy.testing.DnsStub;
 import dev.ferryproxy.testing.LogCapture;

@@ -2,8 +2,8 @@ package dev.ferryproxy.e2e;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.ferryproxy.server.Transport;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.Transport;
+import dev.ferryproxy.transport.TransportKind;
 
 /** Which transports an end-to-end test can run on here. */
 final class Transports {

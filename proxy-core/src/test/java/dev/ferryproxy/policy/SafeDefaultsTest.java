@@ -1,5 +1,6 @@
 package dev.ferryproxy.policy;
 
+import dev.ferryproxy.resolve.NumericHosts;
 import static dev.ferryproxy.policy.TestRequests.ip;
 import static dev.ferryproxy.policy.TestRequests.mappedIpv6;
 import static dev.ferryproxy.policy.TestRequests.request;

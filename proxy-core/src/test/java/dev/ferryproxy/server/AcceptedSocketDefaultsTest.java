@@ -1,5 +1,7 @@
 package dev.ferryproxy.server;
 
+import dev.ferryproxy.transport.TransportKind;
+import dev.ferryproxy.transport.Transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

@@ -3,7 +3,7 @@ package dev.ferryproxy.testing;
 import dev.ferryproxy.relay.RelayMode;
 import dev.ferryproxy.server.ProxyServer;
 import dev.ferryproxy.server.ProxyServerConfig;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,7 +1,7 @@
 package dev.ferryproxy.benchmarks.load;
 
 import dev.ferryproxy.client.ProxyUri;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

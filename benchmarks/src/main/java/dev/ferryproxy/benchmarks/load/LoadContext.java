@@ -3,7 +3,7 @@ package dev.ferryproxy.benchmarks.load;
 import dev.ferryproxy.client.ProxyUri;
 import dev.ferryproxy.client.SocksClient;
 import dev.ferryproxy.client.SocksTarget;
-import dev.ferryproxy.server.Transport;
+import dev.ferryproxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

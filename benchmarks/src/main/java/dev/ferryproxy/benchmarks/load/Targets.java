@@ -1,6 +1,6 @@
 package dev.ferryproxy.benchmarks.load;
 
-import dev.ferryproxy.server.Transport;
+import dev.ferryproxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

@@ -1,7 +1,7 @@
 package dev.ferryproxy.benchmarks.load;
 
-import dev.ferryproxy.server.Transport;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.Transport;
+import dev.ferryproxy.transport.TransportKind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -252,8 +252,8 @@ class LoadGeneratorSmokeTest {
     void targetsCloseEveryConnectionTheirClientsEnded() throws Exception {
         // Targets in a process of their own (as compare.sh runs them) serve run after run: a
         // connection left open per cycle would run them out of descriptors.
-        try (Targets targets = Targets.start(dev.ferryproxy.server.Transport.select(
-                dev.ferryproxy.server.TransportKind.AUTO), 1, InetAddress.getLoopbackAddress())) {
+        try (Targets targets = Targets.start(dev.ferryproxy.transport.Transport.select(
+                dev.ferryproxy.transport.TransportKind.AUTO), 1, InetAddress.getLoopbackAddress())) {
             String spec = targets.addresses().toString();
             run("connect-rate", "--targets", spec, "--proxy", proxy("socks5"), "--count", "30", "--duration", "20s");
             run("throughput", "--targets", spec, "--proxy", proxy("socks5"), "--direction", "down", "--duration", "300ms");

@@ -1,6 +1,6 @@
 package dev.ferryproxy.app.admin;
 
-import dev.ferryproxy.server.Transport;
+import dev.ferryproxy.transport.Transport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

@@ -4,9 +4,10 @@ import dev.ferryproxy.app.AccessLog;
 import dev.ferryproxy.app.Durations;
 import dev.ferryproxy.app.HostPort;
 import dev.ferryproxy.app.IpAddresses;
+import dev.ferryproxy.app.LogFormat;
 import dev.ferryproxy.connect.Upstream;
 import dev.ferryproxy.relay.RelayMode;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -40,8 +41,8 @@ public final class ConfigFile {
             return FerryConfig.empty(path);
         }
         ConfigMap top = root.get().asMap("listen", "timeouts", "dns", "transport", "relay", "idleTimeout", "workerThreads",
-                "allowOpenProxy", "bind", "udp", "advertisedAddress", "admin", "drain", "metrics", "accessLog", "auth", "upstreams", "rules", "proxyProtocol",
-                "admission");
+                "allowOpenProxy", "bind", "udp", "advertisedAddress", "admin", "drain", "metrics", "accessLog", "logFormat", "auth", "upstreams", "rules",
+                "proxyProtocol", "admission");
 
         List<InetSocketAddress> listeners = top.read("listen", node -> node.asListOf(ConfigFile::address, true));
         ConfigMap timeouts = top.read("timeouts", node -> node.asMap("handshake", "connect"));
@@ -87,7 +88,8 @@ public final class ConfigFile {
                         ? ProxyProtocolSection.read(top.get("proxyProtocol").get(), listeners) : Map.of(),
                 top.read("idleTimeout", ConfigFile::nonNegativeDuration),
                 top.read("relay", node -> node.as(ConfigFile::relay)),
-                top.get("admission").isPresent() ? admission(top.get("admission").get()) : FerryConfig.Admission.NONE);
+                top.get("admission").isPresent() ? admission(top.get("admission").get()) : FerryConfig.Admission.NONE,
+                top.read("logFormat", node -> node.as(LogFormat::parse)));
     }
 
     /** The most any admission limit may be: more descriptors than a kernel gives one process. */

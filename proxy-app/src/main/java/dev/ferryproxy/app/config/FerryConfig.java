@@ -1,6 +1,7 @@
 package dev.ferryproxy.app.config;
 
 import dev.ferryproxy.app.AccessLog;
+import dev.ferryproxy.app.LogFormat;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.connect.Upstream;
@@ -8,7 +9,7 @@ import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.policy.Rule;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
 import dev.ferryproxy.relay.RelayMode;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -47,6 +48,7 @@ import java.util.Objects;
  * @param idleTimeout {@code idleTimeout}: a tunnel with no byte either way for this long is closed (0: never)
  * @param relay {@code relay}: auto, splice or buffer
  * @param admission the {@code admission} section: the limits on what clients hold at once
+ * @param logFormat {@code logFormat}: text or json, for the server log (not the access log)
  */
 public record FerryConfig(
         Path source,
@@ -71,7 +73,8 @@ public record FerryConfig(
         Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol,
         Duration idleTimeout,
         RelayMode relay,
-        Admission admission) {
+        Admission admission,
+        LogFormat logFormat) {
 
     /**
      * The {@code auth} section.
@@ -171,7 +174,8 @@ public record FerryConfig(
     /** A file that sets nothing (empty, or comments only). */
     static FerryConfig empty(Path source) {
         return new FerryConfig(source, null, null, null, null, null, null, null, null, Bind.NONE, Udp.NONE, null,
-                null, Drain.NONE, Metrics.NONE, null, Auth.NONE, Map.of(), List.of(), Map.of(), null, null, Admission.NONE);
+                null, Drain.NONE, Metrics.NONE, null, Auth.NONE, Map.of(), List.of(), Map.of(), null, null, Admission.NONE,
+                null);
     }
 
     /**
@@ -199,6 +203,7 @@ public record FerryConfig(
         settings.put("drain", drain);
         settings.put("metrics", metrics);
         settings.put("accessLog", accessLog);
+        settings.put("logFormat", logFormat);
         settings.put("auth.closeConnectionsOfRemovedUsers", auth.closeConnectionsOfRemovedUsers());
         settings.put("auth.throttle", auth.throttle());
         settings.put("auth.cacheTtl", auth.cacheTtl());

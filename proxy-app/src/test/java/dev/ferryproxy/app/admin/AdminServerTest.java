@@ -2,8 +2,8 @@ package dev.ferryproxy.app.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ferryproxy.server.Transport;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.Transport;
+import dev.ferryproxy.transport.TransportKind;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.awaitility.Awaitility;

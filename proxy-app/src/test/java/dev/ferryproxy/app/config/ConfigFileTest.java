@@ -14,7 +14,7 @@ import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.policy.Rule;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolMode;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
-import dev.ferryproxy.server.TransportKind;
+import dev.ferryproxy.transport.TransportKind;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -90,6 +90,15 @@ class ConfigFileTest {
     }
 
     @Test
+    void logFormatIsTextOrJson() throws Exception {
+        assertThat(load("logFormat: json\n").logFormat()).isEqualTo(dev.ferryproxy.app.LogFormat.JSON);
+        assertThat(load("logFormat: TEXT\n").logFormat()).isEqualTo(dev.ferryproxy.app.LogFormat.TEXT);
+        assertThat(load("listen: [\"127.0.0.1:1080\"]\n").logFormat()).isNull();
+        assertThat(error("logFormat: logfmt\n")).hasMessage(where(1, 12, "logFormat")
+                + "'logfmt' is not a log format (expected: text or json)");
+    }
+
+    @Test
     void drainTakesADelayAndATimeout() throws Exception {
         assertThat(load("drain:\n  delay: 0s\n  timeout: 1m\n").drain())
                 .isEqualTo(new FerryConfig.Drain(java.time.Duration.ZERO, java.time.Duration.ofMinutes(1)));
@@ -135,7 +144,7 @@ class ConfigFileTest {
     @Test
     void unknownTopLevelKeyListsEveryKey() throws IOException {
         assertThat(error("# comment\nlistens: []\n")).hasMessage(where(2, 1, "listens")
-                + "unknown key (expected one of: listen, timeouts, dns, transport, relay, idleTimeout, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, drain, metrics, accessLog, auth, upstreams, rules, proxyProtocol, admission)");
+                + "unknown key (expected one of: listen, timeouts, dns, transport, relay, idleTimeout, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, drain, metrics, accessLog, logFormat, auth, upstreams, rules, proxyProtocol, admission)");
     }
 
     @Test
