@@ -1,6 +1,8 @@
 package dev.ferryproxy.server;
 
 import dev.ferryproxy.admission.AdmissionLimits;
+import dev.ferryproxy.limits.ClusterSettings;
+import dev.ferryproxy.limits.LimitsPolicy;
 import dev.ferryproxy.accesslog.AccessLogEntry;
 import dev.ferryproxy.accesslog.AccessLogSink;
 import dev.ferryproxy.auth.LoginThrottle;
@@ -57,6 +59,9 @@ import java.util.Objects;
  * @param relay how tunnels carry their bytes: kernel splice, buffers, or whichever measured faster
  * @param admission how many connections, handshakes and UDP associations may be held at once, in
  *     all and per client (defaults from the descriptor limit: {@link AdmissionLimits#forThisProcess()})
+ * @param limits the per-user and per-network limits on tunnels (none by default); a reload can change them
+ * @param cluster the store that makes {@code limits} fleet-wide, {@code null} (the default) for
+ *     limits kept by this server alone
  */
 public record ProxyServerConfig(
         List<InetSocketAddress> listeners,
@@ -83,7 +88,9 @@ public record ProxyServerConfig(
         MetricsSettings metrics,
         Duration idleTimeout,
         RelayMode relay,
-        AdmissionLimits admission) {
+        AdmissionLimits admission,
+        LimitsPolicy limits,
+        ClusterSettings cluster) {
 
     public static final int DEFAULT_PORT = 1080;
     /**
@@ -125,6 +132,7 @@ public record ProxyServerConfig(
         }
         Objects.requireNonNull(relay, "relay");
         Objects.requireNonNull(admission, "admission");
+        Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(udp, "udp");
         if (advertisedAddress != null && advertisedAddress.isAnyLocalAddress()) {
@@ -180,7 +188,7 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, registry,
-                proxyProtocol, accessLog, metrics, idleTimeout, relay, admission);
+                proxyProtocol, accessLog, metrics, idleTimeout, relay, admission, limits, cluster);
     }
 
     /** This configuration with its access log going to {@code sink} ({@code null}: nowhere). */
@@ -188,7 +196,7 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
-                proxyProtocol, sink, metrics, idleTimeout, relay, admission);
+                proxyProtocol, sink, metrics, idleTimeout, relay, admission, limits, cluster);
     }
 
     /** This configuration with these optional parts of the meters (per-user tags). */
@@ -196,7 +204,7 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
-                proxyProtocol, accessLog, settings, idleTimeout, relay, admission);
+                proxyProtocol, accessLog, settings, idleTimeout, relay, admission, limits, cluster);
     }
 
     public static Builder builder() {
@@ -231,6 +239,8 @@ public record ProxyServerConfig(
         private RelayMode relay = RelayMode.AUTO;
         /** Null until set: the default is read from the descriptor limit at build time. */
         private AdmissionLimits admission;
+        private LimitsPolicy limits = LimitsPolicy.NONE;
+        private ClusterSettings cluster;
 
         private Builder() {
         }
@@ -370,6 +380,18 @@ public record ProxyServerConfig(
             return this;
         }
 
+        /** The per-user and per-network limits on tunnels. */
+        public Builder limits(LimitsPolicy policy) {
+            this.limits = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** The store that makes the limits fleet-wide; {@code null} (the default) for this server alone. */
+        public Builder cluster(ClusterSettings settings) {
+            this.cluster = settings;
+            return this;
+        }
+
         public ProxyServerConfig build() {
             List<InetSocketAddress> effective = listeners.isEmpty()
                     ? List.of(new InetSocketAddress("127.0.0.1", DEFAULT_PORT))
@@ -378,7 +400,7 @@ public record ProxyServerConfig(
                     transport, workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy,
                     loginThrottle, authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp,
                     advertisedAddress, meterRegistry, proxyProtocol, accessLog, metrics, idleTimeout, relay,
-                    admission != null ? admission : AdmissionLimits.forThisProcess());
+                    admission != null ? admission : AdmissionLimits.forThisProcess(), limits, cluster);
         }
     }
 }

@@ -1,0 +1,90 @@
+package dev.ferryproxy.relay;
+
+import io.netty.channel.Channel;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.AttributeKey;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A shaped channel's reading, which two things may stop: its peer's full outbound buffer
+ * (backpressure) and its bandwidth ({@link ReadThrottle}). It reads only when neither holds it,
+ * so that the peer draining cannot resume a read the bandwidth paused, nor the other way round.
+ * Confined to the channel's event loop. Channels without a throttle have no gate: their reading
+ * follows backpressure alone, as before.
+ */
+final class ReadGate {
+    private static final AttributeKey<ReadGate> KEY = AttributeKey.valueOf(ReadGate.class, "readGate");
+
+    private final Channel channel;
+    private boolean peerFull;
+    /** System.nanoTime() until which the bandwidth holds reading. */
+    private long heldUntil;
+    private boolean resumeScheduled;
+    /** Set by {@link ReadThrottle#STOP}: the channel reads no more. */
+    private boolean stopped;
+
+    private ReadGate(Channel channel) {
+        this.channel = channel;
+        this.heldUntil = System.nanoTime();
+    }
+
+    /** The channel's gate, made when first asked for. */
+    static ReadGate of(Channel channel) {
+        ReadGate gate = channel.attr(KEY).get();
+        if (gate == null) {
+            gate = new ReadGate(channel);
+            channel.attr(KEY).set(gate);
+        }
+        return gate;
+    }
+
+    /** The gate of a channel that has one, else null. */
+    static ReadGate ifPresent(Channel channel) {
+        return channel.attr(KEY).get();
+    }
+
+    /** The peer's buffer filled ({@code false}) or drained ({@code true}). */
+    void peerWritable(boolean writable) {
+        peerFull = !writable;
+        apply();
+    }
+
+    /** Holds reading for {@code nanos} from now (or longer, if held longer already). */
+    void hold(long nanos) {
+        if (nanos == ReadThrottle.STOP) {
+            stopped = true;
+            channel.config().setAutoRead(false);
+            return;
+        }
+        long until = System.nanoTime() + nanos;
+        if (until - heldUntil > 0) {
+            heldUntil = until;
+        }
+        apply();
+        if (!resumeScheduled) {
+            resumeScheduled = true;
+            channel.eventLoop().schedule(this::resume, nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void resume() {
+        resumeScheduled = false;
+        long left = heldUntil - System.nanoTime();
+        if (left > 0 && channel.isActive()) {
+            resumeScheduled = true;
+            channel.eventLoop().schedule(this::resume, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        apply();
+    }
+
+    private void apply() {
+        boolean reading = !stopped && !peerFull && heldUntil - System.nanoTime() <= 0;
+        if (reading && channel instanceof DuplexChannel && ((DuplexChannel) channel).isInputShutdown()
+                && !SpliceRelay.drainingAfterEnd(channel)) {
+            return;
+        }
+        channel.config().setAutoRead(reading);
+    }
+}
