@@ -48,8 +48,8 @@ public final class TunnelStart {
         RelayObserver observer = record.and(TunnelIdleTimer.start(client, outbound, settings.idleTimeout(),
                 () -> record.closing(EndReason.IDLE_TIMEOUT)));
         boolean charged = limits.limitsBytes();
-        ReadThrottle up = charged ? bytes -> limits.charge(Direction.UP, bytes) : ReadThrottle.NONE;
-        ReadThrottle down = charged ? bytes -> limits.charge(Direction.DOWN, bytes) : ReadThrottle.NONE;
+        ReadThrottle up = charged ? limits.throttle(Direction.UP) : ReadThrottle.NONE;
+        ReadThrottle down = charged ? limits.throttle(Direction.DOWN) : ReadThrottle.NONE;
         RelayHandler.join(client, outbound, PipelineNames.RELAY, metrics.clientToTargetBytes(),
                 metrics.targetToClientBytes(), observer, up, down);
         metrics.tunnelOpened(client);

@@ -23,15 +23,13 @@ public interface FleetStore extends AutoCloseable {
     }
 
     /**
-     * Bytes relayed on this server since the last charge, for one subject.
+     * Bytes relayed on this server since the last charge, for one subject's bandwidth.
      *
      * @param subject the subject
      * @param up bytes up, to charge to the fleet's upload bucket (0 without an upload limit)
      * @param down bytes down, likewise
-     * @param quotaBytes bytes to add to the quota's total (0 without a quota)
-     * @param quotaWindow the quota's period the bytes belong to, null without a quota
      */
-    record Charge(Subject subject, long up, long down, long quotaBytes, Quota.Window quotaWindow) {
+    record Charge(Subject subject, long up, long down) {
     }
 
     /**
@@ -39,9 +37,17 @@ public interface FleetStore extends AutoCloseable {
      *
      * @param upWaitMillis how long the subject's uploads must pause fleet-wide, 0 for not at all
      * @param downWaitMillis likewise for downloads
-     * @param quotaTotal the fleet's use of the quota in the charged period (0 without a quota)
      */
-    record ChargeResult(long upWaitMillis, long downWaitMillis, long quotaTotal) {
+    record ChargeResult(long upWaitMillis, long downWaitMillis) {
+    }
+
+    /**
+     * A reservation of quota bytes.
+     *
+     * @param granted the bytes this server may relay now (0: the quota is spent fleet-wide)
+     * @param total the bytes reserved fleet-wide in the period, these included
+     */
+    record Reservation(long granted, long total) {
     }
 
     /**
@@ -60,8 +66,15 @@ public interface FleetStore extends AutoCloseable {
      */
     CompletionStage<Void> renew(Map<String, Set<String>> leasesBySubject);
 
-    /** Charges relayed bytes; one result per charge, in order. */
+    /** Charges relayed bytes to the bandwidth buckets; one result per charge, in order. */
     CompletionStage<List<ChargeResult>> charge(List<Charge> charges);
+
+    /**
+     * Reserves up to {@code bytes} of {@code subject}'s quota in {@code window} for this server:
+     * what the fleet has reserved never passes the quota, so the fleet relays at most the quota
+     * (plus one read per tunnel, relayed before it is counted).
+     */
+    CompletionStage<Reservation> reserve(Subject subject, Quota.Window window, long bytes);
 
     /** Whether the store is connected now. */
     boolean connected();

@@ -34,7 +34,8 @@ import java.util.function.Function;
  *
  * <p>Locally everything is lock-free counters shared by the event loops. With a {@link FleetStore},
  * a tunnel is admitted only once the store also gave it a lease, asynchronously: the client waits
- * for its reply, the event loop does not. Relayed bytes are charged to the store in batches by the
+ * for its reply, the event loop does not. Every call to the store is made from the limits thread
+ * ({@code ferry-limits}): the Redis client takes a lock to write, which an event loop must not. Relayed bytes are charged to the store in batches by the
  * limits thread ({@code ferry-limits}), never one round trip per read; the store's answer sets how
  * long the subject's tunnels on this server pause. See docs/limits.md for the guarantees.
  */
@@ -95,6 +96,12 @@ public final class Limiter implements AutoCloseable {
         if (now - lastRenewalNanos >= settings.leaseTtl().toNanos() / 3) {
             lastRenewalNanos = now;
             renewLeases();
+        }
+        // after a failed reservation, the subject's held tunnels wait for this retry
+        for (SubjectState state : states.values()) {
+            if (!state.open.isEmpty()) {
+                reserveIfLow(state, settings);
+            }
         }
     }
 
@@ -194,7 +201,7 @@ public final class Limiter implements AutoCloseable {
         List<SubjectState> taken = new ArrayList<>(subjects.size());
         for (Subject subject : subjects) {
             SubjectState state = states.computeIfAbsent(subject.key(), key -> new SubjectState(subject));
-            LimitRefusal refusal = state.admit(now);
+            LimitRefusal refusal = state.admit(now, store != null);
             if (refusal != null) {
                 taken.forEach(SubjectState::release);
                 return refuse(channel, subject, refusal);
@@ -207,13 +214,18 @@ public final class Limiter implements AutoCloseable {
         channel.closeFuture().addListener(closed -> tunnel.release());
         FleetStore fleet = store;
         ClusterSettings settings = cluster;
+        if (fleet != null && settings != null) {
+            // Reserve quota now, so that the tunnel's first reads need not wait for it.
+            taken.forEach(state -> reserveIfLow(state, settings));
+        }
         if (fleet == null || settings == null || subjects.stream().noneMatch(subject -> subject.limit().limitsAdmission())) {
             return channel.eventLoop().newSucceededFuture(tunnel);
         }
         Promise<TunnelLimits> admitted = channel.eventLoop().newPromise();
         List<Quota.Window> windows = new ArrayList<>(taken.size());
         taken.forEach(state -> windows.add(state.window()));
-        fleet.acquire(tunnel.lease(), subjects, windows).whenComplete((answer, failure) -> {
+        // Lettuce takes a lock to write a command: never from an event loop, so from the limits thread.
+        timer.execute(() -> fleet.acquire(tunnel.lease(), subjects, windows).whenComplete((answer, failure) -> {
             if (failure != null) {
                 storeFailed("taking a tunnel lease", failure);
                 if (settings.onFailure() == StoreFailureMode.CLOSED) {
@@ -231,7 +243,7 @@ public final class Limiter implements AutoCloseable {
             } else {
                 admitted.trySuccess(tunnel);
             }
-        });
+        }));
         return admitted;
     }
 
@@ -256,38 +268,80 @@ public final class Limiter implements AutoCloseable {
         if (subject.takeQuotaSpent()) {
             closeTunnelsOf(subject);
         }
-        if (settings != null && pendingOf(subject) >= settings.chargeBatchBytes()
-                && subject.charging.compareAndSet(false, true)) {
-            timer.execute(() -> chargeNow(List.of(subject)));
+        if (settings != null) {
+            if (pendingOf(subject) >= settings.chargeBatchBytes() && subject.charging.compareAndSet(false, true)) {
+                timer.execute(() -> chargeNow(List.of(subject)));
+            }
+            reserveIfLow(subject, settings);
         }
         return wait;
     }
 
-    private static long pendingOf(SubjectState subject) {
-        return Math.max(subject.pendingQuota.get(), Math.max(subject.pendingUp.get(), subject.pendingDown.get()));
+    /** See {@link TunnelLimits#stillHeld}. */
+    long stillHeld(SubjectState subject, Direction direction, long nowNanos) {
+        return subject.stillHeld(direction, nowNanos, cluster != null);
     }
 
-    /** Closes every tunnel of a subject whose quota is spent, each with "quota" in its access-log line. */
+    private static long pendingOf(SubjectState subject) {
+        return Math.max(subject.pendingUp.get(), subject.pendingDown.get());
+    }
+
+    /** Asks the store for more of the subject's quota when less than half a reservation is left. */
+    private void reserveIfLow(SubjectState subject, ClusterSettings settings) {
+        if (subject.wantsReservation(settings.chargeBatchBytes()) && subject.reserving.compareAndSet(false, true)) {
+            timer.execute(() -> reserve(subject, settings));
+        }
+    }
+
+    /** On the limits thread: reserves one batch of the subject's quota for this server. */
+    private void reserve(SubjectState subject, ClusterSettings settings) {
+        FleetStore fleet = store;
+        Quota.Window window = subject.window();
+        if (fleet == null || window == null) {
+            subject.reserving.set(false);
+            return;
+        }
+        fleet.reserve(new Subject(subject.key, subject.user, subject.limit), window, settings.chargeBatchBytes())
+                .whenComplete((reservation, failure) -> {
+                    if (failure != null) {
+                        storeFailed("reserving quota", failure);
+                        if (settings.onFailure() == StoreFailureMode.OPEN) {
+                            // this server's own quota count still applies meanwhile
+                            subject.reservedLocally(settings.chargeBatchBytes());
+                        }
+                    } else {
+                        subject.reserved(window.id(), reservation.granted(), reservation.total());
+                    }
+                    subject.reserving.set(false);
+                    if (subject.takeQuotaSpent()) {
+                        closeTunnelsOf(subject);
+                    }
+                });
+    }
+
+    /** Closes every relaying tunnel of a subject whose quota is spent, each with "quota" in its access-log line. */
     private void closeTunnelsOf(SubjectState subject) {
-        int closing = subject.open.size();
-        quotaClosures.add(closing);
-        log.info("{} spent its quota ({} B this period here, {} B fleet-wide as last charged): closing {} tunnel(s)",
-                describe(subject), subject.quotaUsed(), subject.fleetQuotaUsed, closing);
-        for (TunnelLimits tunnel : subject.open) {
-            Channel client = tunnel.client();
-            // On the channel's event loop, which the access-log record is confined to. At once when
-            // already there (the read that spent the quota): the rest of its read batch is not relayed.
-            // What was relayed before the quota ran out still reaches the client: flushed, then closed.
-            Runnable close = () -> {
-                TunnelRecord.of(client).closing(EndReason.QUOTA);
-                client.config().setAutoRead(false);
-                client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-            };
-            if (client.eventLoop().inEventLoop()) {
-                close.run();
-            } else {
-                client.eventLoop().execute(close);
-            }
+        log.info("{} spent its quota ({} B this period here, {} B reserved fleet-wide): closing its tunnels",
+                describe(subject), subject.quotaUsed(), subject.fleetQuotaUsed);
+        subject.open.forEach(TunnelLimits::closeForQuota);
+    }
+
+    /** Closes one tunnel for its spent quota; see {@link TunnelLimits#closeForQuota}. */
+    void closeForQuota(TunnelLimits tunnel) {
+        quotaClosures.increment();
+        Channel client = tunnel.client();
+        // What was relayed before the quota ran out still reaches the client: flushed, then closed.
+        // On the channel's event loop, which the access-log record is confined to; at once when
+        // already there (the read that spent the quota), so the rest of its read batch is not relayed.
+        Runnable close = () -> {
+            TunnelRecord.of(client).closing(EndReason.QUOTA);
+            client.config().setAutoRead(false);
+            client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        };
+        if (client.eventLoop().inEventLoop()) {
+            close.run();
+        } else {
+            client.eventLoop().execute(close);
         }
     }
 
@@ -310,7 +364,8 @@ public final class Limiter implements AutoCloseable {
                 }
             }
             if (!subjects.isEmpty()) {
-                fleet.release(tunnel.lease(), subjects);
+                // off the event loop that closed the tunnel, as every call to the store
+                timer.execute(() -> fleet.release(tunnel.lease(), subjects));
             }
         }
     }
@@ -357,10 +412,8 @@ public final class Limiter implements AutoCloseable {
         }
         List<FleetStore.Charge> charges = new ArrayList<>(due.size());
         for (SubjectState state : due) {
-            Quota.Window window = state.window();
             charges.add(new FleetStore.Charge(new Subject(state.key, state.user, state.limit),
-                    state.pendingUp.getAndSet(0), state.pendingDown.getAndSet(0),
-                    window == null ? 0 : state.pendingQuota.getAndSet(0), window));
+                    state.pendingUp.getAndSet(0), state.pendingDown.getAndSet(0)));
         }
         fleet.charge(charges).whenComplete((results, failure) -> {
             for (int i = 0; i < due.size(); i++) {
@@ -370,18 +423,11 @@ public final class Limiter implements AutoCloseable {
                     // Charged next time: the bytes were relayed all the same.
                     state.pendingUp.addAndGet(charge.up());
                     state.pendingDown.addAndGet(charge.down());
-                    state.pendingQuota.addAndGet(charge.quotaBytes());
                 } else {
                     FleetStore.ChargeResult result = results.get(i);
                     long now = System.nanoTime();
                     state.fleetUpHoldUntil = now + TimeUnit.MILLISECONDS.toNanos(result.upWaitMillis());
                     state.fleetDownHoldUntil = now + TimeUnit.MILLISECONDS.toNanos(result.downWaitMillis());
-                    if (charge.quotaWindow() != null) {
-                        state.fleetQuotaTotal(charge.quotaWindow().id(), result.quotaTotal(), state.limit.quota());
-                        if (state.takeQuotaSpent()) {
-                            closeTunnelsOf(state);
-                        }
-                    }
                 }
                 state.charging.set(false);
             }

@@ -10,6 +10,7 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,10 +29,11 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The fleet's limits in Redis, through Lettuce (a Netty client: its one I/O thread runs an event
- * loop, nothing blocks). Each step is one Lua script, so it is atomic without locks and takes one
+ * The fleet's limits in Redis, through Lettuce (a Netty client: its I/O threads (2, Lettuce's
+ * least) run event loops, nothing blocks). Each step is one Lua script, so it is atomic without locks and takes one
  * round trip: taking a lease checks and updates every subject at once ({@code acquire.lua}),
- * a batch of charges is one call ({@code charge.lua}). Redis' own clock ({@code TIME}) times the
+ * a batch of bandwidth charges is one call ({@code charge.lua}), a quota reservation another
+ * ({@code reserve.lua}). Redis' own clock ({@code TIME}) times the
  * leases and buckets, so the servers' clocks need not agree.
  *
  * <p>Keys, under the configured prefix: {@code tunnels:SUBJECT} (sorted set of leases by expiry),
@@ -45,6 +48,7 @@ public final class RedisFleetStore implements FleetStore {
     private static final String ACQUIRE = script("acquire.lua");
     private static final String CHARGE = script("charge.lua");
     private static final String RENEW = script("renew.lua");
+    private static final String RESERVE = script("reserve.lua");
     private static final long RETRY_MILLIS = 1000;
 
     private final ClusterSettings settings;
@@ -56,7 +60,10 @@ public final class RedisFleetStore implements FleetStore {
 
     public RedisFleetStore(ClusterSettings settings) {
         this.settings = settings;
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
+                // back within 5 s of the store's return (Lettuce's default backs off to 30 s)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(5), 2, TimeUnit.MILLISECONDS))
+                .build();
         RedisURI.Builder builder = RedisURI.builder(RedisURI.create(settings.redis()))
                 .withTimeout(settings.timeout());
         if (settings.password() != null) {
@@ -174,30 +181,34 @@ public final class RedisFleetStore implements FleetStore {
 
     @Override
     public CompletionStage<List<ChargeResult>> charge(List<Charge> charges) {
-        String[] keys = new String[charges.size() * 3];
-        List<String> args = new ArrayList<>(1 + charges.size() * 6);
+        String[] keys = new String[charges.size() * 2];
+        List<String> args = new ArrayList<>(1 + charges.size() * 4);
         args.add(Integer.toString(charges.size()));
         for (int i = 0; i < charges.size(); i++) {
             Charge charge = charges.get(i);
             Limit limit = charge.subject().limit();
-            keys[i * 3] = key("up", charge.subject().key());
-            keys[i * 3 + 1] = key("down", charge.subject().key());
-            keys[i * 3 + 2] = quotaKey(charge.subject(), charge.quotaWindow());
+            keys[i * 2] = key("up", charge.subject().key());
+            keys[i * 2 + 1] = key("down", charge.subject().key());
             args.add(Long.toString(charge.up()));
             args.add(Long.toString(limit.uploadBytesPerSecond()));
             args.add(Long.toString(charge.down()));
             args.add(Long.toString(limit.downloadBytesPerSecond()));
-            args.add(Long.toString(charge.quotaBytes()));
-            args.add(Long.toString(charge.quotaWindow() == null ? 0 : charge.quotaWindow().end().getEpochSecond()));
         }
         return this.<List<Object>>eval(CHARGE, keys, args).thenApply(answer -> {
             List<ChargeResult> results = new ArrayList<>(charges.size());
             for (int i = 0; i < charges.size(); i++) {
-                results.add(new ChargeResult((Long) answer.get(i * 3), (Long) answer.get(i * 3 + 1),
-                        (Long) answer.get(i * 3 + 2)));
+                results.add(new ChargeResult((Long) answer.get(i * 2), (Long) answer.get(i * 2 + 1)));
             }
             return results;
         });
+    }
+
+    @Override
+    public CompletionStage<Reservation> reserve(Subject subject, Quota.Window window, long bytes) {
+        List<String> args = List.of(Long.toString(bytes), Long.toString(subject.limit().quota().bytes()),
+                Long.toString(window.end().getEpochSecond()));
+        return this.<List<Object>>eval(RESERVE, new String[] {quotaKey(subject, window)}, args)
+                .thenApply(answer -> new Reservation((Long) answer.get(0), (Long) answer.get(1)));
     }
 
     private <T> CompletionStage<T> eval(String script, String[] keys, List<String> args) {
@@ -221,7 +232,7 @@ public final class RedisFleetStore implements FleetStore {
         closed = true;
         StatefulRedisConnection<String, String> current = connection;
         if (current != null) {
-            current.close();
+            current.closeAsync();
         }
         client.shutdown(0, 2, TimeUnit.SECONDS);
         resources.shutdown(0, 2, TimeUnit.SECONDS);

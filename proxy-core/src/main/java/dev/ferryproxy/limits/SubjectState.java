@@ -36,13 +36,18 @@ final class SubjectState {
     private final AtomicBoolean quotaSpent = new AtomicBoolean();
     /** Set once the spending of this period was acted on (the tunnels closed). */
     private final AtomicBoolean spentReported = new AtomicBoolean();
-    /** The fleet's use of the quota in this period, as the store said at the last charge. */
+    /** The quota reserved fleet-wide in this period, as the store said at the last reservation. */
     volatile long fleetQuotaUsed;
+    /** With a shared store: quota bytes reserved for this server and not yet relayed (may dip below 0 by a read). */
+    private final AtomicLong quotaAllowance = new AtomicLong();
+    /** With a shared store: the store granted nothing, so the fleet has reserved the whole quota. */
+    private volatile boolean fleetQuotaSpent;
+    /** Set while a reservation is on its way to the store, or asked for. */
+    final AtomicBoolean reserving = new AtomicBoolean();
 
-    /** Bytes relayed here and not yet charged to the shared store, per direction and for the quota. */
+    /** Bytes relayed here and not yet charged to the shared store's bandwidth buckets, per direction. */
     final AtomicLong pendingUp = new AtomicLong();
     final AtomicLong pendingDown = new AtomicLong();
-    final AtomicLong pendingQuota = new AtomicLong();
     /** Set while a charge of this subject is on its way to the store, or asked for. */
     final AtomicBoolean charging = new AtomicBoolean();
     /** System.nanoTime() until which the fleet's bandwidth says to wait, per direction. */
@@ -58,10 +63,10 @@ final class SubjectState {
     }
 
     /** Takes a tunnel slot and a connection token; returns why not, or null when admitted. */
-    LimitRefusal admit(long nowNanos) {
+    LimitRefusal admit(long nowNanos, boolean fleet) {
         Limit current = limit;
         lastActivity = nowNanos;
-        if (current.quota() != null && quotaSpentNow(current.quota())) {
+        if (current.quota() != null && quotaSpentNow(current.quota(), fleet)) {
             return LimitRefusal.QUOTA;
         }
         int held = tunnels.incrementAndGet();
@@ -85,8 +90,8 @@ final class SubjectState {
 
     /**
      * Counts {@code bytes} relayed in {@code direction}; returns how long (nanoseconds) the
-     * direction must pause to keep to the bandwidth. Sets {@code quotaSpent} and returns true from
-     * {@link #takeQuotaSpent()} once the quota is used up.
+     * direction must pause to keep to the bandwidth and, with a shared store, until quota is
+     * reserved for it; {@link ReadThrottle#STOP} once the quota is spent.
      */
     long charge(Direction direction, int bytes, long nowNanos, boolean fleet) {
         Limit current = limit;
@@ -97,27 +102,92 @@ final class SubjectState {
             wait = bucket.charge(nowNanos, bytes, rate, burstBytes(rate));
             if (fleet) {
                 (direction == Direction.UP ? pendingUp : pendingDown).addAndGet(bytes);
-                long hold = (direction == Direction.UP ? fleetUpHoldUntil : fleetDownHoldUntil) - nowNanos;
-                wait = Math.max(wait, hold);
+                wait = Math.max(wait, fleetBandwidthHold(direction, nowNanos));
             }
         }
         Quota quota = current.quota();
         if (quota != null) {
             rollWindowIfDue(quota);
             long used = quotaUsed.addAndGet(bytes);
-            long known = used;
             if (fleet) {
-                known = Math.max(used, fleetQuotaUsed + pendingQuota.addAndGet(bytes));
-            }
-            if (known >= quota.bytes()) {
+                long left = quotaAllowance.addAndGet(-bytes);
+                if (left <= 0 && fleetQuotaSpent) {
+                    quotaSpent.set(true);
+                }
+            } else if (used >= quota.bytes()) {
                 quotaSpent.set(true);
             }
             if (quotaSpent.get()) {
                 // the tunnel is closing: read nothing more, not even the rest of this read batch
                 return ReadThrottle.STOP;
             }
+            if (fleet && quotaAllowance.get() <= 0) {
+                wait = Math.max(wait, RESERVATION_POLL_NANOS);
+            }
         }
         return wait;
+    }
+
+    /** How often a direction held for a quota reservation looks whether it came. */
+    static final long RESERVATION_POLL_NANOS = 2_000_000;
+
+    /**
+     * For a direction whose pause ended: how much longer it must wait (nanoseconds, 0 for none),
+     * for the fleet's bandwidth or for quota to be reserved.
+     */
+    long stillHeld(Direction direction, long nowNanos, boolean fleet) {
+        if (limit.quota() != null && quotaSpent.get()) {
+            // spent while this direction waited: it reads no more (its tunnel is being closed)
+            return ReadThrottle.STOP;
+        }
+        if (!fleet) {
+            return 0;
+        }
+        long wait = fleetBandwidthHold(direction, nowNanos);
+        Quota quota = limit.quota();
+        if (quota != null && !quotaSpent.get() && quotaAllowance.get() <= 0) {
+            wait = Math.max(wait, RESERVATION_POLL_NANOS);
+        }
+        return wait;
+    }
+
+    private long fleetBandwidthHold(Direction direction, long nowNanos) {
+        long rate = direction == Direction.UP ? limit.uploadBytesPerSecond() : limit.downloadBytesPerSecond();
+        if (rate <= 0) {
+            return 0;
+        }
+        return Math.max(0, (direction == Direction.UP ? fleetUpHoldUntil : fleetDownHoldUntil) - nowNanos);
+    }
+
+    /** Whether this server should reserve more of the quota: less than half a reservation is left. */
+    boolean wantsReservation(long reservationBytes) {
+        Quota quota = limit.quota();
+        if (quota == null || fleetQuotaSpent) {
+            return false;
+        }
+        rollWindowIfDue(quota);
+        return quotaAllowance.get() < reservationBytes / 2;
+    }
+
+    /** The store's answer to a reservation made in the period {@code windowId}. */
+    void reserved(String windowId, long granted, long fleetTotal) {
+        Quota.Window current = window;
+        if (current == null || !current.id().equals(windowId)) {
+            return;
+        }
+        fleetQuotaUsed = fleetTotal;
+        long left = quotaAllowance.addAndGet(granted);
+        if (granted == 0) {
+            fleetQuotaSpent = true;
+            if (left <= 0) {
+                quotaSpent.set(true);
+            }
+        }
+    }
+
+    /** While the store fails and the limits fail open: this server grants itself {@code bytes}. */
+    void reservedLocally(long bytes) {
+        quotaAllowance.addAndGet(bytes);
     }
 
     /** The burst a bandwidth bucket allows: a tenth of a second of it, and at least one read. */
@@ -125,10 +195,16 @@ final class SubjectState {
         return Math.max(MIN_BURST_BYTES, rate / 10);
     }
 
-    /** Whether the quota is used up for the current period, by this server or (as last heard) the fleet. */
-    boolean quotaSpentNow(Quota quota) {
+    /**
+     * Whether the quota is used up for the current period: here, or (with a shared store) fleet-wide
+     * with nothing left of what this server reserved.
+     */
+    boolean quotaSpentNow(Quota quota, boolean fleet) {
         rollWindowIfDue(quota);
-        return quotaSpent.get() || Math.max(quotaUsed.get(), fleetQuotaUsed) >= quota.bytes();
+        if (quotaSpent.get()) {
+            return true;
+        }
+        return fleet ? fleetQuotaSpent && quotaAllowance.get() <= 0 : quotaUsed.get() >= quota.bytes();
     }
 
     /** Whether the quota was found spent, true once per period: the caller then closes the subject's tunnels. */
@@ -150,17 +226,6 @@ final class SubjectState {
         return quotaUsed.get();
     }
 
-    /** The fleet's total for the period, as the store answered a charge made in {@code chargedWindow}. */
-    void fleetQuotaTotal(String chargedWindow, long total, Quota quota) {
-        Quota.Window current = window;
-        if (current != null && current.id().equals(chargedWindow)) {
-            fleetQuotaUsed = total;
-            if (quota != null && total >= quota.bytes()) {
-                quotaSpent.set(true);
-            }
-        }
-    }
-
     private void rollWindowIfDue(Quota quota) {
         long now = System.currentTimeMillis();
         if (now < windowEndMillis) {
@@ -173,7 +238,8 @@ final class SubjectState {
             Quota.Window next = quota.windowAt(Instant.ofEpochMilli(now));
             window = next;
             quotaUsed.set(0);
-            pendingQuota.set(0);
+            quotaAllowance.set(0);
+            fleetQuotaSpent = false;
             fleetQuotaUsed = 0;
             quotaSpent.set(false);
             spentReported.set(false);

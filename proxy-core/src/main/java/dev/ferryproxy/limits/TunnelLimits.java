@@ -1,5 +1,6 @@
 package dev.ferryproxy.limits;
 
+import dev.ferryproxy.relay.ReadThrottle;
 import io.netty.channel.Channel;
 
 import java.util.List;
@@ -19,6 +20,9 @@ public final class TunnelLimits {
     private final String lease;
     private final Channel client;
     private final AtomicBoolean released = new AtomicBoolean();
+    private final AtomicBoolean closingForQuota = new AtomicBoolean();
+    /** Set once its relay started: only then does a spent quota close it (before, its reply says so). */
+    private volatile boolean relaying;
 
     TunnelLimits(Limiter limiter, List<SubjectState> subjects, String lease, Channel client) {
         this.limiter = limiter;
@@ -48,7 +52,43 @@ public final class TunnelLimits {
         for (SubjectState subject : subjects) {
             wait = Math.max(wait, limiter.charge(subject, direction, bytes, now));
         }
+        if (wait == ReadThrottle.STOP) {
+            closeForQuota();
+        }
         return wait;
+    }
+
+    /** Closes the tunnel because a subject's quota is spent; only the first call counts. */
+    void closeForQuota() {
+        if (relaying && closingForQuota.compareAndSet(false, true)) {
+            limiter.closeForQuota(this);
+        }
+    }
+
+    /** After a pause: how much longer (nanoseconds) {@code direction} must wait; 0 to read again. */
+    public long stillHeld(Direction direction) {
+        long now = System.nanoTime();
+        long wait = 0;
+        for (SubjectState subject : subjects) {
+            wait = Math.max(wait, limiter.stillHeld(subject, direction, now));
+        }
+        return wait;
+    }
+
+    /** Paces {@code direction} of this tunnel's relay, which starts now. */
+    public ReadThrottle throttle(Direction direction) {
+        relaying = true;
+        return new ReadThrottle() {
+            @Override
+            public long afterRead(int bytes) {
+                return charge(direction, bytes);
+            }
+
+            @Override
+            public long stillHeld() {
+                return TunnelLimits.this.stillHeld(direction);
+            }
+        };
     }
 
     /** The lease's name in the shared store: this server's id and a number. */

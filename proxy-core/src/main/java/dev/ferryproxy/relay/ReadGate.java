@@ -17,6 +17,7 @@ final class ReadGate {
     private static final AttributeKey<ReadGate> KEY = AttributeKey.valueOf(ReadGate.class, "readGate");
 
     private final Channel channel;
+    private final ReadThrottle throttle;
     private boolean peerFull;
     /** System.nanoTime() until which the bandwidth holds reading. */
     private long heldUntil;
@@ -24,18 +25,16 @@ final class ReadGate {
     /** Set by {@link ReadThrottle#STOP}: the channel reads no more. */
     private boolean stopped;
 
-    private ReadGate(Channel channel) {
+    private ReadGate(Channel channel, ReadThrottle throttle) {
         this.channel = channel;
+        this.throttle = throttle;
         this.heldUntil = System.nanoTime();
     }
 
-    /** The channel's gate, made when first asked for. */
-    static ReadGate of(Channel channel) {
-        ReadGate gate = channel.attr(KEY).get();
-        if (gate == null) {
-            gate = new ReadGate(channel);
-            channel.attr(KEY).set(gate);
-        }
+    /** Gives {@code channel} a gate that {@code throttle} paces. */
+    static ReadGate install(Channel channel, ReadThrottle throttle) {
+        ReadGate gate = new ReadGate(channel, throttle);
+        channel.attr(KEY).set(gate);
         return gate;
     }
 
@@ -50,7 +49,7 @@ final class ReadGate {
         apply();
     }
 
-    /** Holds reading for {@code nanos} from now (or longer, if held longer already). */
+    /** Holds reading for {@code nanos} from now (or longer, if held longer already); {@link ReadThrottle#STOP} for good. */
     void hold(long nanos) {
         if (nanos == ReadThrottle.STOP) {
             stopped = true;
@@ -62,6 +61,35 @@ final class ReadGate {
             heldUntil = until;
         }
         apply();
+    }
+
+    /**
+     * Reads when nothing holds it: not stopped, the peer not full, the pause over and the throttle
+     * waiting for nothing more. Whatever turns reading back on (the peer draining, a pause ending)
+     * comes through here, so none of them can resume a read another still holds.
+     */
+    private void apply() {
+        boolean reading = !stopped && !peerFull;
+        if (reading) {
+            long still = throttle.stillHeld();
+            if (still == ReadThrottle.STOP) {
+                stopped = true;
+                reading = false;
+            }
+            long left = Math.max(heldUntil - System.nanoTime(), still);
+            if (!stopped && left > 0) {
+                reading = false;
+                resumeIn(left);
+            }
+        }
+        if (reading && channel instanceof DuplexChannel && ((DuplexChannel) channel).isInputShutdown()
+                && !SpliceRelay.drainingAfterEnd(channel)) {
+            return;
+        }
+        channel.config().setAutoRead(reading);
+    }
+
+    private void resumeIn(long nanos) {
         if (!resumeScheduled) {
             resumeScheduled = true;
             channel.eventLoop().schedule(this::resume, nanos, TimeUnit.NANOSECONDS);
@@ -70,21 +98,8 @@ final class ReadGate {
 
     private void resume() {
         resumeScheduled = false;
-        long left = heldUntil - System.nanoTime();
-        if (left > 0 && channel.isActive()) {
-            resumeScheduled = true;
-            channel.eventLoop().schedule(this::resume, left, TimeUnit.NANOSECONDS);
-            return;
+        if (channel.isActive()) {
+            apply();
         }
-        apply();
-    }
-
-    private void apply() {
-        boolean reading = !stopped && !peerFull && heldUntil - System.nanoTime() <= 0;
-        if (reading && channel instanceof DuplexChannel && ((DuplexChannel) channel).isInputShutdown()
-                && !SpliceRelay.drainingAfterEnd(channel)) {
-            return;
-        }
-        channel.config().setAutoRead(reading);
     }
 }

@@ -19,4 +19,13 @@ public interface ReadThrottle {
      * none, {@link #STOP} to stop reading at once (the rest of the read batch is not taken).
      */
     long afterRead(int bytes);
+
+    /**
+     * Asked when a pause ends: how much longer reading must wait (nanoseconds), 0 to read again,
+     * {@link #STOP} never to read again. A pause that waits for something else than time (quota
+     * from a shared store) says so here.
+     */
+    default long stillHeld() {
+        return 0;
+    }
 }

@@ -85,10 +85,10 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
     public static void join(Channel a, Channel b, String handlerName, LongAdder readFromA, LongAdder readFromB,
             RelayObserver observer, ReadThrottle throttleA, ReadThrottle throttleB) {
         if (throttleA != ReadThrottle.NONE) {
-            ReadGate.of(a);
+            ReadGate.install(a, throttleA);
         }
         if (throttleB != ReadThrottle.NONE) {
-            ReadGate.of(b);
+            ReadGate.install(b, throttleB);
         }
         a.pipeline().addLast(handlerName, new RelayHandler(b, readFromA, observer, throttleA));
         b.pipeline().addLast(handlerName, new RelayHandler(a, readFromB, observer, throttleB));
@@ -107,7 +107,7 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
         if (bytes > 0 && throttle != ReadThrottle.NONE) {
             long pause = throttle.afterRead(bytes);
             if (pause > 0) {
-                ReadGate.of(ctx.channel()).hold(pause);
+                ReadGate.ifPresent(ctx.channel()).hold(pause);
             }
         }
     }
