@@ -4,6 +4,8 @@ import dev.ferryproxy.app.AccessLog;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.connect.Upstream;
+import dev.ferryproxy.limits.ClusterSettings;
+import dev.ferryproxy.limits.LimitsPolicy;
 import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.policy.Rule;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
@@ -47,6 +49,8 @@ import java.util.Objects;
  * @param idleTimeout {@code idleTimeout}: a tunnel with no byte either way for this long is closed (0: never)
  * @param relay {@code relay}: auto, splice or buffer
  * @param admission the {@code admission} section: the limits on what clients hold at once
+ * @param limits the {@code limits} section: per-user and per-network limits; {@link LimitsPolicy#NONE} when not given
+ * @param cluster the {@code cluster} section: the store the limits are shared through; null when not given
  */
 public record FerryConfig(
         Path source,
@@ -71,7 +75,9 @@ public record FerryConfig(
         Map<InetSocketAddress, ProxyProtocolSettings> proxyProtocol,
         Duration idleTimeout,
         RelayMode relay,
-        Admission admission) {
+        Admission admission,
+        LimitsPolicy limits,
+        ClusterSettings cluster) {
 
     /**
      * The {@code auth} section.
@@ -155,6 +161,7 @@ public record FerryConfig(
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(udp, "udp");
         Objects.requireNonNull(admission, "admission");
+        Objects.requireNonNull(limits, "limits");
         listeners = listeners == null ? null : List.copyOf(listeners);
         dnsServers = dnsServers == null ? null : List.copyOf(dnsServers);
         Objects.requireNonNull(auth, "auth");
@@ -171,7 +178,8 @@ public record FerryConfig(
     /** A file that sets nothing (empty, or comments only). */
     static FerryConfig empty(Path source) {
         return new FerryConfig(source, null, null, null, null, null, null, null, null, Bind.NONE, Udp.NONE, null,
-                null, Drain.NONE, Metrics.NONE, null, Auth.NONE, Map.of(), List.of(), Map.of(), null, null, Admission.NONE);
+                null, Drain.NONE, Metrics.NONE, null, Auth.NONE, Map.of(), List.of(), Map.of(), null, null, Admission.NONE,
+                LimitsPolicy.NONE, null);
     }
 
     /**
