@@ -71,6 +71,7 @@ final class ConfigReloader {
             next = ConfigFile.load(file);
             policy = EffectiveConfig.policy(next, commandLineUsers);
             server.updatePolicy(policy); // refuses a policy that would make an open proxy
+            server.updateLimits(next.limits(), next.cluster());
         } catch (ConfigException | IllegalArgumentException e) {
             log.warn("configuration reload from {} rejected, keeping the old one: {}", file, e.getMessage());
             rejected.increment();

@@ -99,6 +99,7 @@ final class EffectiveConfig {
         builder.udp(udpSettings(file.udp(), options.noUdp()));
         builder.advertisedAddress(first(options.advertisedAddress(), file.advertisedAddress()));
         builder.admission(admissionLimits(file.admission(), AdmissionLimits.forThisProcess()));
+        builder.limits(file.limits()).cluster(file.cluster());
         // build() refuses an open proxy (ProxyServerConfig.checkNotAnOpenProxy).
         return builder.build();
     }

@@ -217,6 +217,7 @@ public final class FerryCommand implements Callable<Integer> {
                     EgressGuard.withHostAddresses(HostAddresses.ofThisHost())));
             out.println("admission: at most " + config.admission() + "; descriptor limit "
                     + AdmissionLimits.descriptorLimit());
+            limitsLines(config).forEach(out::println);
             out.flush();
             return 0;
         }
@@ -262,6 +263,7 @@ public final class FerryCommand implements Callable<Integer> {
                 server.transport());
         logPolicy(config.policy());
         log.info("admission: at most {}; descriptor limit {}", config.admission(), AdmissionLimits.descriptorLimit());
+        limitsLines(config).forEach(log::info);
         log.info(EgressGuardText.describe(config.policy(), server.policy().rules().guard()));
         logCommands(config);
         log.info("access log: {}", accessLogTo);
@@ -484,5 +486,19 @@ public final class FerryCommand implements Callable<Integer> {
             }
             return level;
         }
+    }
+
+    /** What the start-up log and --check-config say of the limits: one line per limit, and the store. */
+    static List<String> limitsLines(ProxyServerConfig config) {
+        List<String> lines = new ArrayList<>();
+        List<String> limits = config.limits().describe();
+        if (limits.isEmpty()) {
+            lines.add("limits: none");
+        } else {
+            limits.forEach(line -> lines.add("limits: " + line));
+        }
+        lines.add(config.cluster() == null ? "limits shared: no (each server on its own)"
+                : "limits shared: through " + config.cluster());
+        return lines;
     }
 }

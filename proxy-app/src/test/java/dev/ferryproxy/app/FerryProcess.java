@@ -242,6 +242,12 @@ final class FerryProcess implements AutoCloseable {
         signal("HUP");
     }
 
+    /** Sends SIGKILL, as the kernel's OOM killer or a node failure does, and waits until the process is gone. */
+    void kill() throws IOException, InterruptedException {
+        signal("KILL");
+        process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
     private void signal(String name) throws IOException, InterruptedException {
         Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
         if (!kill.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS) || kill.exitValue() != 0) {

@@ -14,6 +14,8 @@ public enum EndReason {
     DRAIN,
     /** A tunnel (no byte either way) or a UDP association (no datagram) was idle for its idle timeout. */
     IDLE_TIMEOUT,
+    /** The tunnel's user or client network spent its byte quota for the period (see docs/limits.md). */
+    QUOTA,
     /** The request was refused: the reply's code is not success. */
     REJECTED,
     /** The server closed it for another reason (a reload that removed its user, for example). */

@@ -3,7 +3,10 @@ package dev.ferryproxy.bind;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.CommandOutcome;
 import dev.ferryproxy.command.CommandReplies;
+import dev.ferryproxy.connect.TunnelAdmission;
 import dev.ferryproxy.connect.TunnelStart;
+import dev.ferryproxy.limits.Limiter;
+import dev.ferryproxy.limits.TunnelLimits;
 import dev.ferryproxy.policy.AccessRequest;
 import dev.ferryproxy.policy.Decision;
 import io.netty.channel.Channel;
@@ -61,12 +64,16 @@ public final class BindCommandHandler extends ChannelInboundHandlerAdapter {
     private ExpectedPeer expected;
     private Channel listener;
     private Future<?> acceptTimer;
+    private final Limiter limiter;
+    /** The tunnel's share of the limits, once admitted. */
+    private TunnelLimits limits = TunnelLimits.NONE;
     /** The peer accepted and waiting for its relay. */
     private Channel peer;
     /** Whether the one connection has come, or the BIND ended without it: every later arrival is closed. */
     private boolean settled;
 
-    public BindCommandHandler(CommandContext command, CommandReplies replies, BindService service) {
+    public BindCommandHandler(CommandContext command, CommandReplies replies, BindService service, Limiter limiter) {
+        this.limiter = limiter;
         this.command = command;
         this.replies = replies;
         this.service = service;
@@ -130,7 +137,15 @@ public final class BindCommandHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Listens once the limits admit the tunnel ({@link TunnelAdmission}); a refusal is answered 0x02/91. */
     private void listen(ExpectedPeer peers) {
+        pending = TunnelAdmission.admit(ctx, limiter, command, replies, admitted -> {
+            limits = admitted;
+            listenAdmitted(peers);
+        });
+    }
+
+    private void listenAdmitted(ExpectedPeer peers) {
         expected = peers;
         InetAddress local = ((InetSocketAddress) ctx.channel().localAddress()).getAddress();
         Future<Channel> opening = BindListeners.open(service, local, ctx.channel().eventLoop(), new Arrivals());
@@ -210,7 +225,7 @@ public final class BindCommandHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.writeAndFlush(replies.success(from)).addListener(written -> {
             if (written.isSuccess()) {
-                TunnelStart.afterSuccessReply(ctx.channel(), arrived, service.relay());
+                TunnelStart.afterSuccessReply(ctx.channel(), arrived, service.relay(), limits);
             } else {
                 arrived.close();
                 ctx.close();

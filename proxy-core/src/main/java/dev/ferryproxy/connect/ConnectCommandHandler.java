@@ -4,6 +4,8 @@ import dev.ferryproxy.client.SocksTarget;
 import dev.ferryproxy.command.CommandContext;
 import dev.ferryproxy.command.CommandOutcome;
 import dev.ferryproxy.command.CommandReplies;
+import dev.ferryproxy.limits.Limiter;
+import dev.ferryproxy.limits.TunnelLimits;
 import dev.ferryproxy.logging.LogText;
 import dev.ferryproxy.metrics.ConnectionMetrics;
 import dev.ferryproxy.policy.AccessRequest;
@@ -49,6 +51,10 @@ import java.util.Optional;
  * allowed address, so the parent cannot reach anything the rules did not check. When a name's
  * addresses are decided by different rules, the route of the first allowed address is taken,
  * with only the addresses that share it.
+ *
+ * <p><b>Limits.</b> Once the rules allow, the tunnel must also fit its user's and its client
+ * network's limits ({@link TunnelAdmission}) before anything is dialled; refused, it is answered
+ * 0x02 (SOCKS4: 91). Its relay then charges its bytes to those limits.
  */
 public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectCommandHandler.class);
@@ -59,11 +65,15 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
     private final UpstreamConnector upstreamConnector;
     /** The upstreams by name, from the policy the handshake began with. */
     private final Map<String, Upstream> upstreams;
+    private final Limiter limiter;
+    /** The tunnel's share of the limits, once admitted. */
+    private TunnelLimits limits = TunnelLimits.NONE;
     /** The step under way (resolving, then connecting), cancelled if the client leaves. */
     private Future<?> pending;
 
     public ConnectCommandHandler(CommandContext command, CommandReplies replies, TargetConnector connector,
-            UpstreamConnector upstreamConnector, Map<String, Upstream> upstreams) {
+            UpstreamConnector upstreamConnector, Map<String, Upstream> upstreams, Limiter limiter) {
+        this.limiter = limiter;
         this.command = command;
         this.replies = replies;
         this.connector = connector;
@@ -142,9 +152,17 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
 
     /** Dials the allowed addresses directly, or the first of them through the decision's upstream. */
     private void dial(ChannelHandlerContext ctx, Decision decision, List<InetAddress> addresses) {
+        pending = TunnelAdmission.admit(ctx, limiter, command, replies, admitted -> {
+            limits = admitted;
+            dialAdmitted(ctx, decision, addresses);
+        });
+    }
+
+    private void dialAdmitted(ChannelHandlerContext ctx, Decision decision, List<InetAddress> addresses) {
         Upstream upstream = upstreamOf(decision);
         if (upstream != null) {
-            dialVia(ctx, upstream, SocksTarget.of(new InetSocketAddress(addresses.get(0), command.destination().port())));
+            dialViaAdmitted(ctx, upstream, SocksTarget.of(new InetSocketAddress(addresses.get(0),
+                    command.destination().port())));
             return;
         }
         long connectStart = System.nanoTime();
@@ -154,6 +172,13 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void dialVia(ChannelHandlerContext ctx, Upstream upstream, SocksTarget target) {
+        pending = TunnelAdmission.admit(ctx, limiter, command, replies, admitted -> {
+            limits = admitted;
+            dialViaAdmitted(ctx, upstream, target);
+        });
+    }
+
+    private void dialViaAdmitted(ChannelHandlerContext ctx, Upstream upstream, SocksTarget target) {
         // describe() builds a String: only when the line is logged.
         if (log.isDebugEnabled()) {
             log.debug("{} goes through upstream {}", command.describe(), upstream);
@@ -186,7 +211,7 @@ public final class ConnectCommandHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.writeAndFlush(replies.success((InetSocketAddress) outbound.localAddress())).addListener(written -> {
             if (written.isSuccess()) {
-                TunnelStart.afterSuccessReply(ctx.channel(), outbound, connector.relay());
+                TunnelStart.afterSuccessReply(ctx.channel(), outbound, connector.relay(), limits);
             } else {
                 outbound.close();
                 ctx.close();

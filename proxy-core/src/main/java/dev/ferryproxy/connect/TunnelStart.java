@@ -3,7 +3,10 @@ package dev.ferryproxy.connect;
 import dev.ferryproxy.accesslog.EndReason;
 import dev.ferryproxy.accesslog.TunnelRecord;
 import dev.ferryproxy.internal.PipelineNames;
+import dev.ferryproxy.limits.Direction;
+import dev.ferryproxy.limits.TunnelLimits;
 import dev.ferryproxy.metrics.ConnectionMetrics;
+import dev.ferryproxy.relay.ReadThrottle;
 import dev.ferryproxy.relay.RelayHandler;
 import dev.ferryproxy.relay.RelayObserver;
 import dev.ferryproxy.relay.RelaySettings;
@@ -30,13 +33,25 @@ public final class TunnelStart {
      * splice on, each direction then splices, once what was held back has passed.
      */
     public static void afterSuccessReply(Channel client, Channel outbound, RelaySettings settings) {
+        afterSuccessReply(client, outbound, settings, TunnelLimits.NONE);
+    }
+
+    /**
+     * As above, with the tunnel's bytes charged to its limits: bandwidth paces each direction's
+     * reading, a spent quota closes it. Such a tunnel relays in buffers even with splice on, since
+     * spliced bytes never pass the relay handlers that count them.
+     */
+    public static void afterSuccessReply(Channel client, Channel outbound, RelaySettings settings, TunnelLimits limits) {
         ConnectionMetrics metrics = ConnectionMetrics.of(client);
         TunnelRecord record = TunnelRecord.of(client);
         record.dialled(outbound.remoteAddress());
         RelayObserver observer = record.and(TunnelIdleTimer.start(client, outbound, settings.idleTimeout(),
                 () -> record.closing(EndReason.IDLE_TIMEOUT)));
+        boolean charged = limits.limitsBytes();
+        ReadThrottle up = charged ? limits.throttle(Direction.UP) : ReadThrottle.NONE;
+        ReadThrottle down = charged ? limits.throttle(Direction.DOWN) : ReadThrottle.NONE;
         RelayHandler.join(client, outbound, PipelineNames.RELAY, metrics.clientToTargetBytes(),
-                metrics.targetToClientBytes(), observer);
+                metrics.targetToClientBytes(), observer, up, down);
         metrics.tunnelOpened(client);
         // Both removals hand what was held back (client payload, early bytes from the other side) to the relays.
         PipelineNames.removeHandshakeHandlers(client.pipeline());
@@ -53,7 +68,7 @@ public final class TunnelStart {
         }
         RelayHandler.setReading(client, true);
         RelayHandler.setReading(outbound, true);
-        if (settings.splice()) {
+        if (settings.splice() && !charged) {
             // A task, so that it runs after the replay a parent proxy's handshake hold queued when
             // reading began: spliced bytes must not overtake held ones. Reads until then go in buffers.
             client.eventLoop().execute(() -> {

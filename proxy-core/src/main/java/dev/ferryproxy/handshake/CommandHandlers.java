@@ -22,10 +22,10 @@ final class CommandHandlers {
         switch (command.command()) {
             case CONNECT:
                 return new ConnectCommandHandler(command, replies, services.connector(), services.upstreamConnector(),
-                        policy.upstreams());
+                        policy.upstreams(), services.limiter());
             case BIND:
                 return services.bind().settings().enabled()
-                        ? new BindCommandHandler(command, replies, services.bind()) : null;
+                        ? new BindCommandHandler(command, replies, services.bind(), services.limiter()) : null;
             case UDP_ASSOCIATE:
                 return services.udp().settings().enabled()
                         ? new UdpAssociateCommandHandler(command, replies, services.udp(), policy.upstreams(),

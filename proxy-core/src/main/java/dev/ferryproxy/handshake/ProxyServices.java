@@ -6,6 +6,7 @@ import dev.ferryproxy.auth.PasswordAuthenticator;
 import dev.ferryproxy.bind.BindService;
 import dev.ferryproxy.connect.TargetConnector;
 import dev.ferryproxy.connect.UpstreamConnector;
+import dev.ferryproxy.limits.Limiter;
 import dev.ferryproxy.udp.UdpAssociateService;
 
 import java.util.Objects;
@@ -23,10 +24,11 @@ import java.util.function.Supplier;
  * @param bind what BIND needs (and whether it is on)
  * @param udp what UDP ASSOCIATE needs (and whether it is on)
  * @param admission the limits on connections, handshakes and UDP associations, in all and per client
+ * @param limiter the per-user and per-network limits on tunnels, their rate, bandwidth and quota
  */
 public record ProxyServices(TargetConnector connector, UpstreamConnector upstreamConnector, Supplier<ProxyPolicy> policy,
         PasswordAuthenticator authenticator, LoginThrottle throttle, UserSessions sessions,
-        BindService bind, UdpAssociateService udp, Admission admission) {
+        BindService bind, UdpAssociateService udp, Admission admission, Limiter limiter) {
     public ProxyServices {
         Objects.requireNonNull(connector, "connector");
         Objects.requireNonNull(upstreamConnector, "upstreamConnector");
@@ -37,5 +39,6 @@ public record ProxyServices(TargetConnector connector, UpstreamConnector upstrea
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(udp, "udp");
         Objects.requireNonNull(admission, "admission");
+        Objects.requireNonNull(limiter, "limiter");
     }
 }

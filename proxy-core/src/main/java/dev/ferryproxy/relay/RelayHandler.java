@@ -28,6 +28,10 @@ import java.util.concurrent.atomic.LongAdder;
  * have ended both channels close (the second end closes its channel at once, see
  * {@link #closeAtEndOfInput}). A reset or any other error closes both at once.
  *
+ * <p>Shaping: a direction with a {@link ReadThrottle} (a bandwidth limit) tells it of every read
+ * and pauses its reading for as long as the throttle says, through the channel's {@link ReadGate},
+ * which also keeps backpressure's say. The sender is then slowed by TCP's flow control.
+ *
  * <p>Counting: the readable bytes of each buffer read are added to a {@link LongAdder} (a metric
  * reads it at scrape time), which neither copies the buffer nor allocates.
  */
@@ -37,6 +41,7 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
     private final Channel peer;
     private final LongAdder bytesRead;
     private final RelayObserver observer;
+    private final ReadThrottle throttle;
 
     public RelayHandler(Channel peer) {
         this(peer, new LongAdder());
@@ -49,9 +54,15 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     /** A relay to {@code peer} that adds the bytes it reads to {@code bytesRead} and tells {@code observer}. */
     public RelayHandler(Channel peer, LongAdder bytesRead, RelayObserver observer) {
+        this(peer, bytesRead, observer, ReadThrottle.NONE);
+    }
+
+    /** A relay as above whose reading {@code throttle} paces. */
+    public RelayHandler(Channel peer, LongAdder bytesRead, RelayObserver observer, ReadThrottle throttle) {
         this.peer = peer;
         this.bytesRead = bytesRead;
         this.observer = observer;
+        this.throttle = throttle;
     }
 
     /** Joins two connected channels on the same event loop with a relay handler on each. */
@@ -67,19 +78,38 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
     /** Joins two channels, adding what is read from each to its counter, and telling {@code observer}. */
     public static void join(Channel a, Channel b, String handlerName, LongAdder readFromA, LongAdder readFromB,
             RelayObserver observer) {
-        a.pipeline().addLast(handlerName, new RelayHandler(b, readFromA, observer));
-        b.pipeline().addLast(handlerName, new RelayHandler(a, readFromB, observer));
+        join(a, b, handlerName, readFromA, readFromB, observer, ReadThrottle.NONE, ReadThrottle.NONE);
+    }
+
+    /** Joins two channels as above, pacing what is read from each with its throttle. */
+    public static void join(Channel a, Channel b, String handlerName, LongAdder readFromA, LongAdder readFromB,
+            RelayObserver observer, ReadThrottle throttleA, ReadThrottle throttleB) {
+        if (throttleA != ReadThrottle.NONE) {
+            ReadGate.install(a, throttleA);
+        }
+        if (throttleB != ReadThrottle.NONE) {
+            ReadGate.install(b, throttleB);
+        }
+        a.pipeline().addLast(handlerName, new RelayHandler(b, readFromA, observer, throttleA));
+        b.pipeline().addLast(handlerName, new RelayHandler(a, readFromB, observer, throttleB));
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        int bytes = -1;
         if (msg instanceof ByteBuf) {
-            int bytes = ((ByteBuf) msg).readableBytes();
+            bytes = ((ByteBuf) msg).readableBytes();
             bytesRead.add(bytes);
             observer.read(ctx.channel(), bytes);
         }
         // A write to a closed peer releases msg; its failure reaches the peer's pipeline, not ours.
         peer.write(msg, peer.voidPromise());
+        if (bytes > 0 && throttle != ReadThrottle.NONE) {
+            long pause = throttle.afterRead(bytes);
+            if (pause > 0) {
+                ReadGate.ifPresent(ctx.channel()).hold(pause);
+            }
+        }
     }
 
     @Override
@@ -100,6 +130,12 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
      * spliced channel whose end came before its last bytes were read ({@link SpliceRelay}).
      */
     public static void setReading(Channel channel, boolean reading) {
+        ReadGate gate = ReadGate.ifPresent(channel);
+        if (gate != null) {
+            // A shaped channel: the gate weighs this against its bandwidth pause.
+            gate.peerWritable(reading);
+            return;
+        }
         if (reading && channel instanceof DuplexChannel && ((DuplexChannel) channel).isInputShutdown()
                 && !SpliceRelay.drainingAfterEnd(channel)) {
             return;

@@ -20,7 +20,10 @@ public record RelaySettings(boolean splice, Duration idleTimeout) {
      * Measured: +24 to +40 % throughput on loopback (docs/performance.md, "Relay"). A relay's
      * memory is bounded by its peer's high water mark plus one read, now up to 256 KiB.
      */
-    static final RecvByteBufAllocator RECEIVE_BUFFERS = new AdaptiveRecvByteBufAllocator(64, 16 * 1024, 256 * 1024);
+    static final RecvByteBufAllocator RECEIVE_BUFFERS = new AdaptiveRecvByteBufAllocator(64, 16 * 1024, RelaySettings.MAX_READ_BYTES);
+
+    /** The most one read of a tunnel takes: also what a spent quota can be overshot by, per tunnel. */
+    public static final int MAX_READ_BYTES = 256 * 1024;
 
     /** Buffers, no idle timeout. */
     public static final RelaySettings DEFAULT = new RelaySettings(false, Duration.ZERO);

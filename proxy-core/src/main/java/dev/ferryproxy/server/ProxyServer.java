@@ -11,6 +11,11 @@ import dev.ferryproxy.connect.TargetConnector;
 import dev.ferryproxy.connect.UpstreamConnector;
 import dev.ferryproxy.admission.Admission;
 import dev.ferryproxy.admission.AdmissionRefusal;
+import dev.ferryproxy.limits.ClusterSettings;
+import dev.ferryproxy.limits.LimitRefusal;
+import dev.ferryproxy.limits.Limiter;
+import dev.ferryproxy.limits.LimitsPolicy;
+import dev.ferryproxy.limits.RedisFleetStore;
 import dev.ferryproxy.handshake.ProxyPolicy;
 import dev.ferryproxy.policy.EgressGuard;
 import dev.ferryproxy.handshake.ProxyServices;
@@ -70,6 +75,8 @@ public final class ProxyServer implements AutoCloseable {
 
     private final Transport transport;
     private final Admission admission;
+    /** The per-user and per-network limits on tunnels, local or shared through a store. */
+    private final Limiter limiter;
     private final EventLoopGroup workers;
     private final DnsResolver resolver;
     private final ProxyServerConfig config;
@@ -116,7 +123,9 @@ public final class ProxyServer implements AutoCloseable {
                         : new RoutingUdpSender(association, upstreamConnector, transport.datagramChannelType()));
         LoginThrottle throttle = new LoginThrottle(config.loginThrottle());
         this.admission = new Admission(config.admission());
+        this.limiter = Limiter.create(config.limits(), config.cluster(), RedisFleetStore::new);
         bindMeters(throttle);
+        bindUserLimitMeters(config.policy());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 // Accepting on the workers: with one loop (one core) an accepted client is registered
                 // on the loop that accepted it, with no hand-over to another thread (an eventfd write
@@ -135,7 +144,7 @@ public final class ProxyServer implements AutoCloseable {
         ProxyServices services = new ProxyServices(connector, upstreamConnector, policy::get, authenticator, throttle,
                 sessions, new BindService(config.bind(), transport.serverChannelType(), resolver,
                         config.advertisedAddress(), waterMark, relay),
-                udp, admission);
+                udp, admission, limiter);
         List<InetSocketAddress> bound = new ArrayList<>();
         try {
             for (InetSocketAddress address : config.listeners()) {
@@ -194,9 +203,46 @@ public final class ProxyServer implements AutoCloseable {
                     .description("connections and UDP associations turned away by the admission limits")
                     .register(metrics.registry());
         }
+        for (LimitRefusal reason : LimitRefusal.values()) {
+            FunctionCounter.builder("ferry.limit.refused", limiter, l -> l.refused(reason))
+                    .tag("limit", reason.tag())
+                    .description("CONNECT and BIND tunnels refused by a per-user or per-network limit")
+                    .register(metrics.registry());
+        }
+        FunctionCounter.builder("ferry.limit.quota.closed", limiter, Limiter::quotaClosures)
+                .description("tunnels closed because their user or network spent its byte quota")
+                .register(metrics.registry());
+        FunctionCounter.builder("ferry.limits.store.failures", limiter, Limiter::storeFailures)
+                .description("calls to the limits' shared store that failed or timed out")
+                .register(metrics.registry());
+        Gauge.builder("ferry.limits.store.connected", limiter, l -> l.storeConnected() ? 1 : 0)
+                .description("1 while the limits' shared store is connected, 0 otherwise (and without one)")
+                .register(metrics.registry());
         UdpMeters.bind(metrics.registry(), udp);
         new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(metrics.registry());
         new NettyEventExecutorMetrics(workers).bindTo(metrics.registry());
+    }
+
+    /**
+     * With per-user tags on, each configured user's tunnels held here and quota used (fleet-wide as
+     * last charged), up to the tagged-user bound like the other per-user meters.
+     */
+    private void bindUserLimitMeters(ProxyPolicy current) {
+        if (!config.metrics().perUserTags() || !limiter.policy().limitsAnything()) {
+            return;
+        }
+        int tagged = 0;
+        for (String user : current.users().names()) {
+            if (tagged++ >= config.metrics().maxTaggedUsers()) {
+                break;
+            }
+            Gauge.builder("ferry.user.tunnels", limiter, l -> l.tunnelsOfUser(user)).tag("user", user)
+                    .description("tunnels the user holds on this server (users with a limit)")
+                    .register(metrics.registry());
+            Gauge.builder("ferry.user.quota.used", limiter, l -> l.quotaUsedByUser(user)).tag("user", user)
+                    .baseUnit("bytes").description("bytes of its quota the user used this period, fleet-wide as last charged")
+                    .register(metrics.registry());
+        }
     }
 
     /**
@@ -242,6 +288,21 @@ public final class ProxyServer implements AutoCloseable {
     /** The first listener's address. */
     public InetSocketAddress address() {
         return boundAddresses.get(0);
+    }
+
+    /** The per-user and per-network limits at work. */
+    public Limiter limiter() {
+        return limiter;
+    }
+
+    /**
+     * Puts new limits and a new (or no) shared store in force, as a reload does: open tunnels keep
+     * flowing under the new limits; only new tunnels can be refused by them.
+     */
+    public void updateLimits(LimitsPolicy limits, ClusterSettings cluster) {
+        limiter.update(limits);
+        limiter.updateCluster(cluster);
+        bindUserLimitMeters(policy.get());
     }
 
     /** The admission limits at work: what is held, and what was refused. */
@@ -427,6 +488,7 @@ public final class ProxyServer implements AutoCloseable {
         closeClients().awaitUninterruptibly();
         resolver.close();
         authenticator.close();
+        limiter.close();
         workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 }

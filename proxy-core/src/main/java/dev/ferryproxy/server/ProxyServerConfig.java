@@ -2,6 +2,8 @@ package dev.ferryproxy.server;
 
 import dev.ferryproxy.transport.TransportKind;
 import dev.ferryproxy.admission.AdmissionLimits;
+import dev.ferryproxy.limits.ClusterSettings;
+import dev.ferryproxy.limits.LimitsPolicy;
 import dev.ferryproxy.accesslog.AccessLogEntry;
 import dev.ferryproxy.accesslog.AccessLogSink;
 import dev.ferryproxy.auth.LoginThrottle;
@@ -58,6 +60,9 @@ import java.util.Objects;
  * @param relay how tunnels carry their bytes: kernel splice, buffers, or whichever measured faster
  * @param admission how many connections, handshakes and UDP associations may be held at once, in
  *     all and per client (defaults from the descriptor limit: {@link AdmissionLimits#forThisProcess()})
+ * @param limits the per-user and per-network limits on tunnels (none by default); a reload can change them
+ * @param cluster the store that makes {@code limits} fleet-wide, {@code null} (the default) for
+ *     limits kept by this server alone
  */
 public record ProxyServerConfig(
         List<InetSocketAddress> listeners,
@@ -84,7 +89,9 @@ public record ProxyServerConfig(
         MetricsSettings metrics,
         Duration idleTimeout,
         RelayMode relay,
-        AdmissionLimits admission) {
+        AdmissionLimits admission,
+        LimitsPolicy limits,
+        ClusterSettings cluster) {
 
     public static final int DEFAULT_PORT = 1080;
     /**
@@ -126,6 +133,7 @@ public record ProxyServerConfig(
         }
         Objects.requireNonNull(relay, "relay");
         Objects.requireNonNull(admission, "admission");
+        Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(udp, "udp");
         if (advertisedAddress != null && advertisedAddress.isAnyLocalAddress()) {
@@ -181,7 +189,7 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, registry,
-                proxyProtocol, accessLog, metrics, idleTimeout, relay, admission);
+                proxyProtocol, accessLog, metrics, idleTimeout, relay, admission, limits, cluster);
     }
 
     /** This configuration with its access log going to {@code sink} ({@code null}: nowhere). */
@@ -189,7 +197,7 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
-                proxyProtocol, sink, metrics, idleTimeout, relay, admission);
+                proxyProtocol, sink, metrics, idleTimeout, relay, admission, limits, cluster);
     }
 
     /** This configuration with these optional parts of the meters (per-user tags). */
@@ -197,7 +205,7 @@ public record ProxyServerConfig(
         return new ProxyServerConfig(listeners, handshakeTimeout, connectTimeout, dnsQueryTimeout, dnsServers, transport,
                 workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy, loginThrottle,
                 authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp, advertisedAddress, meterRegistry,
-                proxyProtocol, accessLog, settings, idleTimeout, relay, admission);
+                proxyProtocol, accessLog, settings, idleTimeout, relay, admission, limits, cluster);
     }
 
     public static Builder builder() {
@@ -232,6 +240,8 @@ public record ProxyServerConfig(
         private RelayMode relay = RelayMode.AUTO;
         /** Null until set: the default is read from the descriptor limit at build time. */
         private AdmissionLimits admission;
+        private LimitsPolicy limits = LimitsPolicy.NONE;
+        private ClusterSettings cluster;
 
         private Builder() {
         }
@@ -371,6 +381,18 @@ public record ProxyServerConfig(
             return this;
         }
 
+        /** The per-user and per-network limits on tunnels. */
+        public Builder limits(LimitsPolicy policy) {
+            this.limits = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** The store that makes the limits fleet-wide; {@code null} (the default) for this server alone. */
+        public Builder cluster(ClusterSettings settings) {
+            this.cluster = settings;
+            return this;
+        }
+
         public ProxyServerConfig build() {
             List<InetSocketAddress> effective = listeners.isEmpty()
                     ? List.of(new InetSocketAddress("127.0.0.1", DEFAULT_PORT))
@@ -379,7 +401,7 @@ public record ProxyServerConfig(
                     transport, workerThreads, writeBufferLowWaterMarkBytes, writeBufferHighWaterMarkBytes, policy,
                     loginThrottle, authThreads, authCacheTtl, allowOpenProxy, closeConnectionsOfRemovedUsers, bind, udp,
                     advertisedAddress, meterRegistry, proxyProtocol, accessLog, metrics, idleTimeout, relay,
-                    admission != null ? admission : AdmissionLimits.forThisProcess());
+                    admission != null ? admission : AdmissionLimits.forThisProcess(), limits, cluster);
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.ferryproxy.app.HostPort;
 import dev.ferryproxy.app.IpAddresses;
 import dev.ferryproxy.app.LogFormat;
 import dev.ferryproxy.connect.Upstream;
+import dev.ferryproxy.limits.LimitsPolicy;
 import dev.ferryproxy.relay.RelayMode;
 import dev.ferryproxy.transport.TransportKind;
 
@@ -42,7 +43,7 @@ public final class ConfigFile {
         }
         ConfigMap top = root.get().asMap("listen", "timeouts", "dns", "transport", "relay", "idleTimeout", "workerThreads",
                 "allowOpenProxy", "bind", "udp", "advertisedAddress", "admin", "drain", "metrics", "accessLog", "logFormat", "auth", "upstreams", "rules",
-                "proxyProtocol", "admission");
+                "proxyProtocol", "admission", "limits", "cluster");
 
         List<InetSocketAddress> listeners = top.read("listen", node -> node.asListOf(ConfigFile::address, true));
         ConfigMap timeouts = top.read("timeouts", node -> node.asMap("handshake", "connect"));
@@ -89,7 +90,10 @@ public final class ConfigFile {
                 top.read("idleTimeout", ConfigFile::nonNegativeDuration),
                 top.read("relay", node -> node.as(ConfigFile::relay)),
                 top.get("admission").isPresent() ? admission(top.get("admission").get()) : FerryConfig.Admission.NONE,
-                top.read("logFormat", node -> node.as(LogFormat::parse)));
+                top.read("logFormat", node -> node.as(LogFormat::parse)),
+                top.get("limits").isPresent() ? LimitsSection.read(top.get("limits").get()) : LimitsPolicy.NONE,
+                top.get("cluster").isPresent()
+                        ? ClusterSection.read(top.get("cluster").get(), directoryOf(path), System.getenv()) : null);
     }
 
     /** The most any admission limit may be: more descriptors than a kernel gives one process. */

@@ -5,6 +5,8 @@ import dev.ferryproxy.app.LogFormat;
 import dev.ferryproxy.auth.LoginThrottle;
 import dev.ferryproxy.auth.UserDirectory;
 import dev.ferryproxy.connect.Upstream;
+import dev.ferryproxy.limits.ClusterSettings;
+import dev.ferryproxy.limits.LimitsPolicy;
 import dev.ferryproxy.policy.PortRange;
 import dev.ferryproxy.policy.Rule;
 import dev.ferryproxy.proxyprotocol.ProxyProtocolSettings;
@@ -49,6 +51,8 @@ import java.util.Objects;
  * @param relay {@code relay}: auto, splice or buffer
  * @param admission the {@code admission} section: the limits on what clients hold at once
  * @param logFormat {@code logFormat}: text or json, for the server log (not the access log)
+ * @param limits the {@code limits} section: per-user and per-network limits; {@link LimitsPolicy#NONE} when not given
+ * @param cluster the {@code cluster} section: the store the limits are shared through; null when not given
  */
 public record FerryConfig(
         Path source,
@@ -74,7 +78,9 @@ public record FerryConfig(
         Duration idleTimeout,
         RelayMode relay,
         Admission admission,
-        LogFormat logFormat) {
+        LogFormat logFormat,
+        LimitsPolicy limits,
+        ClusterSettings cluster) {
 
     /**
      * The {@code auth} section.
@@ -158,6 +164,7 @@ public record FerryConfig(
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(udp, "udp");
         Objects.requireNonNull(admission, "admission");
+        Objects.requireNonNull(limits, "limits");
         listeners = listeners == null ? null : List.copyOf(listeners);
         dnsServers = dnsServers == null ? null : List.copyOf(dnsServers);
         Objects.requireNonNull(auth, "auth");
@@ -175,7 +182,7 @@ public record FerryConfig(
     static FerryConfig empty(Path source) {
         return new FerryConfig(source, null, null, null, null, null, null, null, null, Bind.NONE, Udp.NONE, null,
                 null, Drain.NONE, Metrics.NONE, null, Auth.NONE, Map.of(), List.of(), Map.of(), null, null, Admission.NONE,
-                null);
+                null, LimitsPolicy.NONE, null);
     }
 
     /**

@@ -1,0 +1,494 @@
+package dev.ferryproxy.limits;
+
+import dev.ferryproxy.accesslog.EndReason;
+import dev.ferryproxy.accesslog.TunnelRecord;
+import dev.ferryproxy.logging.EveryFewSeconds;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * Applies the configured limits to tunnels: admits a tunnel when each of its subjects has a slot,
+ * a connection token and quota left, here and (with a shared store) fleet-wide; shapes what
+ * tunnels relay to their subjects' bandwidth; closes a subject's tunnels when its quota is spent.
+ *
+ * <p>Locally everything is lock-free counters shared by the event loops. With a {@link FleetStore},
+ * a tunnel is admitted only once the store also gave it a lease, asynchronously: the client waits
+ * for its reply, the event loop does not. Every call to the store is made from the limits thread
+ * ({@code ferry-limits}): the Redis client takes a lock to write, which an event loop must not. Relayed bytes are charged to the store in batches by the
+ * limits thread ({@code ferry-limits}), never one round trip per read; the store's answer sets how
+ * long the subject's tunnels on this server pause. See docs/limits.md for the guarantees.
+ */
+public final class Limiter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Limiter.class);
+    /** A per-address subject with no tunnel for this long is forgotten (its quota use with it, locally). */
+    private static final long IDLE_ADDRESS_NANOS = TimeUnit.MINUTES.toNanos(10);
+
+    private volatile LimitsPolicy policy;
+    private final ConcurrentHashMap<String, SubjectState> states = new ConcurrentHashMap<>();
+    /** How often the limits thread looks whether charges or lease renewals are due. */
+    private static final long TICK_MILLIS = 25;
+
+    private final Function<ClusterSettings, FleetStore> stores;
+    /** The shared store and its settings; both null for limits kept by this server alone. */
+    private volatile ClusterSettings cluster;
+    private volatile FleetStore store;
+    private final ScheduledExecutorService timer;
+    private long lastChargeNanos = System.nanoTime();
+    private long lastRenewalNanos = System.nanoTime();
+    /** Names this server's leases in the store, so that no two servers' leases collide. */
+    private final String serverId = Long.toHexString(ThreadLocalRandom.current().nextLong());
+    private final AtomicLong leaseNumbers = new AtomicLong();
+    private final Map<LimitRefusal, LongAdder> refused = new EnumMap<>(LimitRefusal.class);
+    private final LongAdder quotaClosures = new LongAdder();
+    private final LongAdder storeFailures = new LongAdder();
+    private final EveryFewSeconds refusalLog = new EveryFewSeconds(5, TimeUnit.SECONDS);
+    private final EveryFewSeconds storeLog = new EveryFewSeconds(5, TimeUnit.SECONDS);
+
+    private Limiter(LimitsPolicy policy, ClusterSettings cluster, Function<ClusterSettings, FleetStore> stores) {
+        this.policy = policy;
+        this.cluster = cluster;
+        for (LimitRefusal reason : LimitRefusal.values()) {
+            refused.put(reason, new LongAdder());
+        }
+        this.timer = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "ferry-limits");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.stores = stores;
+        this.store = cluster == null ? null : stores.apply(cluster);
+        timer.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::forgetIdleAddresses, 1, 1, TimeUnit.MINUTES);
+    }
+
+    /** On the limits thread: the charges and lease renewals that are due. */
+    private void tick() {
+        ClusterSettings settings = cluster;
+        if (settings == null || store == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastChargeNanos >= settings.chargeInterval().toNanos()) {
+            lastChargeNanos = now;
+            chargeAll();
+        }
+        if (now - lastRenewalNanos >= settings.leaseTtl().toNanos() / 3) {
+            lastRenewalNanos = now;
+            renewLeases();
+        }
+        // after a failed reservation, the subject's held tunnels wait for this retry
+        for (SubjectState state : states.values()) {
+            if (!state.open.isEmpty()) {
+                reserveIfLow(state, settings);
+            }
+        }
+    }
+
+    /**
+     * Switches to the store {@code next} names (a reload), or to none. The open tunnels' leases are
+     * taken in the new store at its first renewal; the old store's expire with their TTL.
+     */
+    public void updateCluster(ClusterSettings next) {
+        if (java.util.Objects.equals(next, cluster)) {
+            return;
+        }
+        FleetStore previous = store;
+        this.store = next == null ? null : stores.apply(next);
+        this.cluster = next;
+        // now, not a third of a TTL from now: the new store must learn the open tunnels
+        timer.execute(() -> {
+            lastRenewalNanos = System.nanoTime();
+            if (store != null) {
+                renewLeases();
+            }
+        });
+        if (previous != null) {
+            timer.execute(previous::close);
+        }
+    }
+
+    /** Limits kept by this server alone. */
+    public static Limiter local(LimitsPolicy policy) {
+        return new Limiter(policy, null, settings -> null);
+    }
+
+    /** Limits shared through the store that {@code stores} makes from {@code cluster} (null: local only). */
+    public static Limiter create(LimitsPolicy policy, ClusterSettings cluster, Function<ClusterSettings, FleetStore> stores) {
+        return new Limiter(policy, cluster, stores);
+    }
+
+    /** The limits in force. */
+    public LimitsPolicy policy() {
+        return policy;
+    }
+
+    /** Whether a shared store is configured. */
+    public boolean shared() {
+        return store != null;
+    }
+
+    /** Whether the shared store is connected (false without one). */
+    public boolean storeConnected() {
+        return store != null && store.connected();
+    }
+
+    /**
+     * Puts {@code next} in force (a reload). Tunnels already open keep flowing: a lowered tunnel
+     * or rate limit refuses only new ones; a changed bandwidth applies to their next reads.
+     */
+    public void update(LimitsPolicy next) {
+        this.policy = next;
+        for (SubjectState state : states.values()) {
+            Limit limit = limitOf(next, state.key, state.user);
+            state.limit = limit != null ? limit : Limit.NONE;
+        }
+    }
+
+    /** The limit {@code policy} gives the subject with {@code key}, or null when none does any more. */
+    private static Limit limitOf(LimitsPolicy policy, String key, String user) {
+        if (user != null) {
+            return policy.users().getOrDefault(user, policy.userDefault());
+        }
+        for (NetworkLimit network : policy.networks()) {
+            String cidr = network.network().toString();
+            if (key.equals("net:" + cidr) && !network.perAddress()) {
+                return network.limit();
+            }
+            if (key.startsWith("addr:") && network.perAddress()) {
+                InetAddress address = io.netty.util.NetUtil.createInetAddressFromIpAddressString(key.substring(5));
+                if (address != null && network.network().contains(address)) {
+                    return network.limit();
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Admits a tunnel of {@code client} (its connection {@code channel}): completes, on the
+     * channel's event loop, with the tunnel's limits, or fails with a {@link LimitExceededException}.
+     * The slot is given back when {@code channel} closes.
+     *
+     * @param loggedInUser the user who logged in with a password, null for none (a SOCKS4 USERID is not a login)
+     */
+    public Future<TunnelLimits> admit(String loggedInUser, InetAddress client, Channel channel) {
+        List<Subject> subjects = policy.subjectsFor(loggedInUser, client);
+        if (subjects.isEmpty()) {
+            return channel.eventLoop().newSucceededFuture(TunnelLimits.NONE);
+        }
+        long now = System.nanoTime();
+        List<SubjectState> taken = new ArrayList<>(subjects.size());
+        for (Subject subject : subjects) {
+            SubjectState state = states.computeIfAbsent(subject.key(), key -> new SubjectState(subject));
+            LimitRefusal refusal = state.admit(now, store != null);
+            if (refusal != null) {
+                taken.forEach(SubjectState::release);
+                return refuse(channel, subject, refusal);
+            }
+            taken.add(state);
+        }
+        TunnelLimits tunnel = new TunnelLimits(this, List.copyOf(taken), serverId + ":" + leaseNumbers.incrementAndGet(),
+                channel);
+        taken.forEach(state -> state.open.add(tunnel));
+        channel.closeFuture().addListener(closed -> tunnel.release());
+        FleetStore fleet = store;
+        ClusterSettings settings = cluster;
+        if (fleet != null && settings != null) {
+            // Reserve quota now, so that the tunnel's first reads need not wait for it.
+            taken.forEach(state -> reserveIfLow(state, settings));
+        }
+        if (fleet == null || settings == null || subjects.stream().noneMatch(subject -> subject.limit().limitsAdmission())) {
+            return channel.eventLoop().newSucceededFuture(tunnel);
+        }
+        Promise<TunnelLimits> admitted = channel.eventLoop().newPromise();
+        List<Quota.Window> windows = new ArrayList<>(taken.size());
+        taken.forEach(state -> windows.add(state.window()));
+        // Lettuce takes a lock to write a command: never from an event loop, so from the limits thread.
+        timer.execute(() -> fleet.acquire(tunnel.lease(), subjects, windows).whenComplete((answer, failure) -> {
+            if (failure != null) {
+                storeFailed("taking a tunnel lease", failure);
+                if (settings.onFailure() == StoreFailureMode.CLOSED) {
+                    tunnel.release();
+                    countRefusal(subjects.get(0), LimitRefusal.STORE);
+                    admitted.tryFailure(new LimitExceededException(LimitRefusal.STORE, subjects.get(0).describe()));
+                } else {
+                    admitted.trySuccess(tunnel);
+                }
+            } else if (!answer.admitted()) {
+                tunnel.release();
+                Subject refusing = subjects.get(Math.max(0, answer.subject()));
+                countRefusal(refusing, answer.reason());
+                admitted.tryFailure(new LimitExceededException(answer.reason(), refusing.describe()));
+            } else {
+                admitted.trySuccess(tunnel);
+            }
+        }));
+        return admitted;
+    }
+
+    private Future<TunnelLimits> refuse(Channel channel, Subject subject, LimitRefusal reason) {
+        countRefusal(subject, reason);
+        return channel.eventLoop().newFailedFuture(new LimitExceededException(reason, subject.describe()));
+    }
+
+    private void countRefusal(Subject subject, LimitRefusal reason) {
+        refused.get(reason).increment();
+        long heldBack = refusalLog.admit();
+        if (heldBack >= 0) {
+            log.info("tunnel refused: {} reached its {} limit{}", subject.describe(), reason.tag(),
+                    heldBack > 0 ? " (" + heldBack + " more refusals since the last line)" : "");
+        }
+    }
+
+    /** Charges one subject for a read; see {@link TunnelLimits#charge}. */
+    long charge(SubjectState subject, Direction direction, int bytes, long nowNanos) {
+        ClusterSettings settings = cluster;
+        long wait = subject.charge(direction, bytes, nowNanos, settings != null);
+        if (subject.takeQuotaSpent()) {
+            closeTunnelsOf(subject);
+        }
+        if (settings != null) {
+            if (pendingOf(subject) >= settings.chargeBatchBytes() && subject.charging.compareAndSet(false, true)) {
+                timer.execute(() -> chargeNow(List.of(subject)));
+            }
+            reserveIfLow(subject, settings);
+        }
+        return wait;
+    }
+
+    /** See {@link TunnelLimits#stillHeld}. */
+    long stillHeld(SubjectState subject, Direction direction, long nowNanos) {
+        return subject.stillHeld(direction, nowNanos, cluster != null);
+    }
+
+    private static long pendingOf(SubjectState subject) {
+        return Math.max(subject.pendingUp.get(), subject.pendingDown.get());
+    }
+
+    /** Asks the store for more of the subject's quota when less than half a reservation is left. */
+    private void reserveIfLow(SubjectState subject, ClusterSettings settings) {
+        if (subject.wantsReservation(settings.chargeBatchBytes()) && subject.reserving.compareAndSet(false, true)) {
+            timer.execute(() -> reserve(subject, settings));
+        }
+    }
+
+    /** On the limits thread: reserves one batch of the subject's quota for this server. */
+    private void reserve(SubjectState subject, ClusterSettings settings) {
+        FleetStore fleet = store;
+        Quota.Window window = subject.window();
+        if (fleet == null || window == null) {
+            subject.reserving.set(false);
+            return;
+        }
+        fleet.reserve(new Subject(subject.key, subject.user, subject.limit), window, settings.chargeBatchBytes())
+                .whenComplete((reservation, failure) -> {
+                    if (failure != null) {
+                        storeFailed("reserving quota", failure);
+                        if (settings.onFailure() == StoreFailureMode.OPEN) {
+                            // this server's own quota count still applies meanwhile
+                            subject.reservedLocally(settings.chargeBatchBytes());
+                        }
+                    } else {
+                        subject.reserved(window.id(), reservation.granted(), reservation.total());
+                    }
+                    subject.reserving.set(false);
+                    if (subject.takeQuotaSpent()) {
+                        closeTunnelsOf(subject);
+                    }
+                });
+    }
+
+    /** Closes every relaying tunnel of a subject whose quota is spent, each with "quota" in its access-log line. */
+    private void closeTunnelsOf(SubjectState subject) {
+        log.info("{} spent its quota ({} B this period here, {} B reserved fleet-wide): closing its tunnels",
+                describe(subject), subject.quotaUsed(), subject.fleetQuotaUsed);
+        subject.open.forEach(TunnelLimits::closeForQuota);
+    }
+
+    /** Closes one tunnel for its spent quota; see {@link TunnelLimits#closeForQuota}. */
+    void closeForQuota(TunnelLimits tunnel) {
+        quotaClosures.increment();
+        Channel client = tunnel.client();
+        // What was relayed before the quota ran out still reaches the client: flushed, then closed.
+        // On the channel's event loop, which the access-log record is confined to; at once when
+        // already there (the read that spent the quota), so the rest of its read batch is not relayed.
+        Runnable close = () -> {
+            TunnelRecord.of(client).closing(EndReason.QUOTA);
+            client.config().setAutoRead(false);
+            client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        };
+        if (client.eventLoop().inEventLoop()) {
+            close.run();
+        } else {
+            client.eventLoop().execute(close);
+        }
+    }
+
+    private static String describe(SubjectState subject) {
+        return new Subject(subject.key, subject.user, subject.limit).describe();
+    }
+
+    /** Gives a tunnel's slots back, here and in the store. */
+    void release(TunnelLimits tunnel) {
+        for (SubjectState state : tunnel.subjects()) {
+            state.open.remove(tunnel);
+            state.release();
+        }
+        FleetStore fleet = store;
+        if (fleet != null) {
+            List<Subject> subjects = new ArrayList<>(tunnel.subjects().size());
+            for (SubjectState state : tunnel.subjects()) {
+                if (state.limit.tunnels() > 0) {
+                    subjects.add(new Subject(state.key, state.user, state.limit));
+                }
+            }
+            if (!subjects.isEmpty()) {
+                // off the event loop that closed the tunnel, as every call to the store
+                timer.execute(() -> fleet.release(tunnel.lease(), subjects));
+            }
+        }
+    }
+
+    /** On the limits thread: renews the leases of every open tunnel whose subject bounds tunnels. */
+    private void renewLeases() {
+        Map<String, Set<String>> leases = new HashMap<>();
+        for (SubjectState state : states.values()) {
+            if (state.limit.tunnels() > 0 && !state.open.isEmpty()) {
+                Set<String> names = ConcurrentHashMap.newKeySet();
+                state.open.forEach(tunnel -> names.add(tunnel.lease()));
+                leases.put(state.key, names);
+            }
+        }
+        FleetStore fleet = store;
+        if (!leases.isEmpty() && fleet != null) {
+            fleet.renew(leases).whenComplete((done, failure) -> {
+                if (failure != null) {
+                    storeFailed("renewing tunnel leases", failure);
+                }
+            });
+        }
+    }
+
+    /** On the limits thread: charges every subject with bytes not yet charged. */
+    private void chargeAll() {
+        List<SubjectState> due = new ArrayList<>();
+        for (SubjectState state : states.values()) {
+            if (pendingOf(state) > 0 && state.charging.compareAndSet(false, true)) {
+                due.add(state);
+            }
+        }
+        if (!due.isEmpty()) {
+            chargeNow(due);
+        }
+    }
+
+    /** Sends the charges of {@code due} (each marked charging) and applies the store's answer. */
+    private void chargeNow(List<SubjectState> due) {
+        FleetStore fleet = store;
+        if (fleet == null) {
+            due.forEach(state -> state.charging.set(false));
+            return;
+        }
+        List<FleetStore.Charge> charges = new ArrayList<>(due.size());
+        for (SubjectState state : due) {
+            charges.add(new FleetStore.Charge(new Subject(state.key, state.user, state.limit),
+                    state.pendingUp.getAndSet(0), state.pendingDown.getAndSet(0)));
+        }
+        fleet.charge(charges).whenComplete((results, failure) -> {
+            for (int i = 0; i < due.size(); i++) {
+                SubjectState state = due.get(i);
+                FleetStore.Charge charge = charges.get(i);
+                if (failure != null) {
+                    // Charged next time: the bytes were relayed all the same.
+                    state.pendingUp.addAndGet(charge.up());
+                    state.pendingDown.addAndGet(charge.down());
+                } else {
+                    FleetStore.ChargeResult result = results.get(i);
+                    long now = System.nanoTime();
+                    state.fleetUpHoldUntil = now + TimeUnit.MILLISECONDS.toNanos(result.upWaitMillis());
+                    state.fleetDownHoldUntil = now + TimeUnit.MILLISECONDS.toNanos(result.downWaitMillis());
+                }
+                state.charging.set(false);
+            }
+            if (failure != null) {
+                storeFailed("charging relayed bytes", failure);
+            }
+        });
+    }
+
+    private void forgetIdleAddresses() {
+        long now = System.nanoTime();
+        states.values().removeIf(state -> state.key.startsWith("addr:") && state.tunnels.get() == 0
+                && state.open.isEmpty() && now - state.lastActivity > IDLE_ADDRESS_NANOS);
+    }
+
+    private void storeFailed(String doing, Throwable failure) {
+        storeFailures.increment();
+        long heldBack = storeLog.admit();
+        ClusterSettings settings = cluster;
+        if (heldBack >= 0 && settings != null) {
+            log.warn("limits store {} failed {}: {}; limits fail {}{}", settings.redis(), doing, failure.toString(),
+                    settings.onFailure() == StoreFailureMode.OPEN ? "open (this server's own limits only)"
+                            : "closed (tunnels under a fleet-wide limit refused)",
+                    heldBack > 0 ? " (" + heldBack + " more failures since the last line)" : "");
+        }
+    }
+
+    /** Tunnels refused for {@code reason} so far. */
+    public long refused(LimitRefusal reason) {
+        return refused.get(reason).sum();
+    }
+
+    /** Tunnels closed because their subject spent its quota. */
+    public long quotaClosures() {
+        return quotaClosures.sum();
+    }
+
+    /** Calls to the shared store that failed or timed out. */
+    public long storeFailures() {
+        return storeFailures.sum();
+    }
+
+    /** Tunnels a user holds on this server now (0 when the user has no limit). */
+    public int tunnelsOfUser(String user) {
+        SubjectState state = states.get("user:" + user);
+        return state == null ? 0 : state.tunnels.get();
+    }
+
+    /** Quota bytes a user used in this period, fleet-wide as last charged (or here, when more). */
+    public long quotaUsedByUser(String user) {
+        SubjectState state = states.get("user:" + user);
+        return state == null ? 0 : Math.max(state.quotaUsed(), state.fleetQuotaUsed);
+    }
+
+    /** Stops the limits thread and closes the store (leases not given back expire with their TTL). */
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        FleetStore fleet = store;
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+}

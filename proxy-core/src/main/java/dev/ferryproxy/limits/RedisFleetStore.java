@@ -1,0 +1,251 @@
+package dev.ferryproxy.limits;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fleet's limits in Redis, through Lettuce (a Netty client: its I/O threads (2, Lettuce's
+ * least) run event loops, nothing blocks). Each step is one Lua script, so it is atomic without locks and takes one
+ * round trip: taking a lease checks and updates every subject at once ({@code acquire.lua}),
+ * a batch of bandwidth charges is one call ({@code charge.lua}), a quota reservation another
+ * ({@code reserve.lua}). Redis' own clock ({@code TIME}) times the
+ * leases and buckets, so the servers' clocks need not agree.
+ *
+ * <p>Keys, under the configured prefix: {@code tunnels:SUBJECT} (sorted set of leases by expiry),
+ * {@code rate:SUBJECT}, {@code up:SUBJECT}, {@code down:SUBJECT} (bucket times), and
+ * {@code quota:SUBJECT:PERIOD} (a counter that expires an hour after its period).
+ *
+ * <p>The connection is made in the background and Lettuce reconnects by itself after a loss; until
+ * then every call fails at once (no queueing), and the limiter applies its failure mode.
+ */
+public final class RedisFleetStore implements FleetStore {
+    private static final Logger log = LoggerFactory.getLogger(RedisFleetStore.class);
+    private static final String ACQUIRE = script("acquire.lua");
+    private static final String CHARGE = script("charge.lua");
+    private static final String RENEW = script("renew.lua");
+    private static final String RESERVE = script("reserve.lua");
+    private static final long RETRY_MILLIS = 1000;
+
+    private final ClusterSettings settings;
+    private final ClientResources resources;
+    private final RedisClient client;
+    private final RedisURI uri;
+    private volatile StatefulRedisConnection<String, String> connection;
+    private volatile boolean closed;
+
+    public RedisFleetStore(ClusterSettings settings) {
+        this.settings = settings;
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
+                // back within 5 s of the store's return (Lettuce's default backs off to 30 s)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(5), 2, TimeUnit.MILLISECONDS))
+                .build();
+        RedisURI.Builder builder = RedisURI.builder(RedisURI.create(settings.redis()))
+                .withTimeout(settings.timeout());
+        if (settings.password() != null) {
+            builder.withPassword(settings.password());
+        }
+        this.uri = builder.build();
+        this.client = RedisClient.create(resources);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                // fail at once while disconnected: a queued call would hold a client past its reply
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
+                .build());
+        connect();
+    }
+
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        client.connectAsync(StringCodec.UTF8, uri).whenComplete((made, failure) -> {
+            if (failure == null) {
+                if (closed) {
+                    made.closeAsync();
+                    return;
+                }
+                connection = made;
+                log.info("limits store {} connected", settings.redis());
+                return;
+            }
+            log.debug("limits store {} not reachable, trying again in {} ms: {}", settings.redis(), RETRY_MILLIS,
+                    failure.toString());
+            if (!closed) {
+                resources.eventExecutorGroup().schedule(this::connect, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    @Override
+    public boolean connected() {
+        StatefulRedisConnection<String, String> current = connection;
+        return current != null && current.isOpen();
+    }
+
+    private RedisAsyncCommands<String, String> commands() {
+        StatefulRedisConnection<String, String> current = connection;
+        if (current == null) {
+            throw new IllegalStateException("not connected to " + settings.redis() + " yet");
+        }
+        return current.async();
+    }
+
+    private String key(String kind, String subjectKey) {
+        return settings.keyPrefix() + kind + ":" + subjectKey;
+    }
+
+    @Override
+    public CompletionStage<Admission> acquire(String lease, List<Subject> subjects, List<Quota.Window> windows) {
+        String[] keys = new String[subjects.size() * 3];
+        List<String> args = new ArrayList<>(3 + subjects.size() * 4);
+        args.add(lease);
+        args.add(Long.toString(settings.leaseTtl().toMillis()));
+        args.add(Integer.toString(subjects.size()));
+        for (int i = 0; i < subjects.size(); i++) {
+            Subject subject = subjects.get(i);
+            Limit limit = subject.limit();
+            Quota.Window window = windows.get(i);
+            keys[i * 3] = key("tunnels", subject.key());
+            keys[i * 3 + 1] = key("rate", subject.key());
+            keys[i * 3 + 2] = quotaKey(subject, window);
+            args.add(Integer.toString(limit.tunnels()));
+            args.add(Double.toString(limit.connectionsPerSecond()));
+            args.add(Integer.toString(limit.connectionBurst()));
+            args.add(Long.toString(limit.quota() == null || window == null ? 0 : limit.quota().bytes()));
+        }
+        return this.<List<Object>>eval(ACQUIRE, keys, args).thenApply(answer -> {
+            if (((Long) answer.get(0)) == 1L) {
+                return Admission.ADMITTED;
+            }
+            int index = ((Long) answer.get(1)).intValue() - 1;
+            LimitRefusal reason = LimitRefusal.valueOf(((String) answer.get(2)).toUpperCase(Locale.ROOT));
+            return new Admission(false, index, reason);
+        });
+    }
+
+    private String quotaKey(Subject subject, Quota.Window window) {
+        return key("quota", subject.key()) + ":" + (window == null ? "none" : window.id());
+    }
+
+    @Override
+    public void release(String lease, List<Subject> subjects) {
+        try {
+            RedisAsyncCommands<String, String> commands = commands();
+            for (Subject subject : subjects) {
+                commands.zrem(key("tunnels", subject.key()), lease);
+            }
+        } catch (RuntimeException e) {
+            // Not connected: the lease expires with its TTL.
+            log.debug("lease {} not given back: {}", lease, e.toString());
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> renew(Map<String, Set<String>> leasesBySubject) {
+        List<CompletableFuture<Object>> renewals = new ArrayList<>();
+        for (Map.Entry<String, Set<String>> entry : leasesBySubject.entrySet()) {
+            List<String> args = new ArrayList<>(entry.getValue().size() + 1);
+            args.add(Long.toString(settings.leaseTtl().toMillis()));
+            args.addAll(entry.getValue());
+            renewals.add(this.<Object>evalInteger(RENEW, new String[] {key("tunnels", entry.getKey())}, args)
+                    .toCompletableFuture());
+        }
+        return CompletableFuture.allOf(renewals.toArray(new CompletableFuture<?>[0]));
+    }
+
+    @Override
+    public CompletionStage<List<ChargeResult>> charge(List<Charge> charges) {
+        String[] keys = new String[charges.size() * 2];
+        List<String> args = new ArrayList<>(1 + charges.size() * 4);
+        args.add(Integer.toString(charges.size()));
+        for (int i = 0; i < charges.size(); i++) {
+            Charge charge = charges.get(i);
+            Limit limit = charge.subject().limit();
+            keys[i * 2] = key("up", charge.subject().key());
+            keys[i * 2 + 1] = key("down", charge.subject().key());
+            args.add(Long.toString(charge.up()));
+            args.add(Long.toString(limit.uploadBytesPerSecond()));
+            args.add(Long.toString(charge.down()));
+            args.add(Long.toString(limit.downloadBytesPerSecond()));
+        }
+        return this.<List<Object>>eval(CHARGE, keys, args).thenApply(answer -> {
+            List<ChargeResult> results = new ArrayList<>(charges.size());
+            for (int i = 0; i < charges.size(); i++) {
+                results.add(new ChargeResult((Long) answer.get(i * 2), (Long) answer.get(i * 2 + 1)));
+            }
+            return results;
+        });
+    }
+
+    @Override
+    public CompletionStage<Reservation> reserve(Subject subject, Quota.Window window, long bytes) {
+        List<String> args = List.of(Long.toString(bytes), Long.toString(subject.limit().quota().bytes()),
+                Long.toString(window.end().getEpochSecond()));
+        return this.<List<Object>>eval(RESERVE, new String[] {quotaKey(subject, window)}, args)
+                .thenApply(answer -> new Reservation((Long) answer.get(0), (Long) answer.get(1)));
+    }
+
+    private <T> CompletionStage<T> eval(String script, String[] keys, List<String> args) {
+        try {
+            return commands().<T>eval(script, ScriptOutputType.MULTI, keys, args.toArray(new String[0]));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private <T> CompletionStage<T> evalInteger(String script, String[] keys, List<String> args) {
+        try {
+            return commands().<T>eval(script, ScriptOutputType.INTEGER, keys, args.toArray(new String[0]));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        StatefulRedisConnection<String, String> current = connection;
+        if (current != null) {
+            current.closeAsync();
+        }
+        client.shutdown(0, 2, TimeUnit.SECONDS);
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+
+    private static String script(String name) {
+        try (InputStream in = RedisFleetStore.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing script " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package dev.ferryproxy.limits;
+
+import dev.ferryproxy.relay.ReadThrottle;
+
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What this server counts for one subject: its open tunnels, its rate buckets, its quota's use in
+ * the current period and, with a shared store, what it has not yet charged there and what the
+ * store last said. Shared by the subject's tunnels on every event loop, so everything is atomic.
+ */
+final class SubjectState {
+    /** Bytes a bandwidth bucket lets through at once, at least: one full read. */
+    static final long MIN_BURST_BYTES = 64 * 1024;
+
+    final String key;
+    final String user;
+    /** The limit in force; a reload replaces it, and the tunnels already open follow it from then on. */
+    volatile Limit limit;
+    final AtomicInteger tunnels = new AtomicInteger();
+    /** The tunnels open now, so that a spent quota can close them and their leases can be renewed. */
+    final Set<TunnelLimits> open = ConcurrentHashMap.newKeySet();
+    private final Gcra connections = new Gcra();
+    private final Gcra upload = new Gcra();
+    private final Gcra download = new Gcra();
+
+    private final AtomicLong quotaUsed = new AtomicLong();
+    /** Epoch milliseconds at which the quota's current period ends; 0 before the first use. */
+    private volatile long windowEndMillis;
+    private volatile Quota.Window window;
+    private final AtomicBoolean quotaSpent = new AtomicBoolean();
+    /** Set once the spending of this period was acted on (the tunnels closed). */
+    private final AtomicBoolean spentReported = new AtomicBoolean();
+    /** The quota reserved fleet-wide in this period, as the store said at the last reservation. */
+    volatile long fleetQuotaUsed;
+    /** With a shared store: quota bytes reserved for this server and not yet relayed (may dip below 0 by a read). */
+    private final AtomicLong quotaAllowance = new AtomicLong();
+    /** With a shared store: the store granted nothing, so the fleet has reserved the whole quota. */
+    private volatile boolean fleetQuotaSpent;
+    /** Set while a reservation is on its way to the store, or asked for. */
+    final AtomicBoolean reserving = new AtomicBoolean();
+
+    /** Bytes relayed here and not yet charged to the shared store's bandwidth buckets, per direction. */
+    final AtomicLong pendingUp = new AtomicLong();
+    final AtomicLong pendingDown = new AtomicLong();
+    /** Set while a charge of this subject is on its way to the store, or asked for. */
+    final AtomicBoolean charging = new AtomicBoolean();
+    /** System.nanoTime() until which the fleet's bandwidth says to wait, per direction. */
+    volatile long fleetUpHoldUntil;
+    volatile long fleetDownHoldUntil;
+    /** System.nanoTime() of the last tunnel opened or closed, for forgetting idle per-address subjects. */
+    volatile long lastActivity = System.nanoTime();
+
+    SubjectState(Subject subject) {
+        this.key = subject.key();
+        this.user = subject.user();
+        this.limit = subject.limit();
+    }
+
+    /** Takes a tunnel slot and a connection token; returns why not, or null when admitted. */
+    LimitRefusal admit(long nowNanos, boolean fleet) {
+        Limit current = limit;
+        lastActivity = nowNanos;
+        if (current.quota() != null && quotaSpentNow(current.quota(), fleet)) {
+            return LimitRefusal.QUOTA;
+        }
+        int held = tunnels.incrementAndGet();
+        if (current.tunnels() > 0 && held > current.tunnels()) {
+            tunnels.decrementAndGet();
+            return LimitRefusal.TUNNELS;
+        }
+        if (current.connectionsPerSecond() > 0
+                && !connections.tryTake(nowNanos, current.connectionsPerSecond(), current.connectionBurst())) {
+            tunnels.decrementAndGet();
+            return LimitRefusal.RATE;
+        }
+        return null;
+    }
+
+    /** Gives back the slot {@link #admit} took. */
+    void release() {
+        tunnels.decrementAndGet();
+        lastActivity = System.nanoTime();
+    }
+
+    /**
+     * Counts {@code bytes} relayed in {@code direction}; returns how long (nanoseconds) the
+     * direction must pause to keep to the bandwidth and, with a shared store, until quota is
+     * reserved for it; {@link ReadThrottle#STOP} once the quota is spent.
+     */
+    long charge(Direction direction, int bytes, long nowNanos, boolean fleet) {
+        Limit current = limit;
+        long wait = 0;
+        long rate = direction == Direction.UP ? current.uploadBytesPerSecond() : current.downloadBytesPerSecond();
+        if (rate > 0) {
+            Gcra bucket = direction == Direction.UP ? upload : download;
+            wait = bucket.charge(nowNanos, bytes, rate, burstBytes(rate));
+            if (fleet) {
+                (direction == Direction.UP ? pendingUp : pendingDown).addAndGet(bytes);
+                wait = Math.max(wait, fleetBandwidthHold(direction, nowNanos));
+            }
+        }
+        Quota quota = current.quota();
+        if (quota != null) {
+            rollWindowIfDue(quota);
+            long used = quotaUsed.addAndGet(bytes);
+            if (fleet) {
+                long left = quotaAllowance.addAndGet(-bytes);
+                if (left <= 0 && fleetQuotaSpent) {
+                    quotaSpent.set(true);
+                }
+            } else if (used >= quota.bytes()) {
+                quotaSpent.set(true);
+            }
+            if (quotaSpent.get()) {
+                // the tunnel is closing: read nothing more, not even the rest of this read batch
+                return ReadThrottle.STOP;
+            }
+            if (fleet && quotaAllowance.get() <= 0) {
+                wait = Math.max(wait, RESERVATION_POLL_NANOS);
+            }
+        }
+        return wait;
+    }
+
+    /** How often a direction held for a quota reservation looks whether it came. */
+    static final long RESERVATION_POLL_NANOS = 2_000_000;
+
+    /**
+     * For a direction whose pause ended: how much longer it must wait (nanoseconds, 0 for none),
+     * for the fleet's bandwidth or for quota to be reserved.
+     */
+    long stillHeld(Direction direction, long nowNanos, boolean fleet) {
+        if (limit.quota() != null && quotaSpent.get()) {
+            // spent while this direction waited: it reads no more (its tunnel is being closed)
+            return ReadThrottle.STOP;
+        }
+        if (!fleet) {
+            return 0;
+        }
+        long wait = fleetBandwidthHold(direction, nowNanos);
+        Quota quota = limit.quota();
+        if (quota != null && !quotaSpent.get() && quotaAllowance.get() <= 0) {
+            wait = Math.max(wait, RESERVATION_POLL_NANOS);
+        }
+        return wait;
+    }
+
+    private long fleetBandwidthHold(Direction direction, long nowNanos) {
+        long rate = direction == Direction.UP ? limit.uploadBytesPerSecond() : limit.downloadBytesPerSecond();
+        if (rate <= 0) {
+            return 0;
+        }
+        return Math.max(0, (direction == Direction.UP ? fleetUpHoldUntil : fleetDownHoldUntil) - nowNanos);
+    }
+
+    /** Whether this server should reserve more of the quota: less than half a reservation is left. */
+    boolean wantsReservation(long reservationBytes) {
+        Quota quota = limit.quota();
+        if (quota == null || fleetQuotaSpent) {
+            return false;
+        }
+        rollWindowIfDue(quota);
+        return quotaAllowance.get() < reservationBytes / 2;
+    }
+
+    /** The store's answer to a reservation made in the period {@code windowId}. */
+    void reserved(String windowId, long granted, long fleetTotal) {
+        Quota.Window current = window;
+        if (current == null || !current.id().equals(windowId)) {
+            return;
+        }
+        fleetQuotaUsed = fleetTotal;
+        long left = quotaAllowance.addAndGet(granted);
+        if (granted == 0) {
+            fleetQuotaSpent = true;
+            if (left <= 0) {
+                quotaSpent.set(true);
+            }
+        }
+    }
+
+    /** While the store fails and the limits fail open: this server grants itself {@code bytes}. */
+    void reservedLocally(long bytes) {
+        quotaAllowance.addAndGet(bytes);
+    }
+
+    /** The burst a bandwidth bucket allows: a tenth of a second of it, and at least one read. */
+    static long burstBytes(long rate) {
+        return Math.max(MIN_BURST_BYTES, rate / 10);
+    }
+
+    /**
+     * Whether the quota is used up for the current period: here, or (with a shared store) fleet-wide
+     * with nothing left of what this server reserved.
+     */
+    boolean quotaSpentNow(Quota quota, boolean fleet) {
+        rollWindowIfDue(quota);
+        if (quotaSpent.get()) {
+            return true;
+        }
+        return fleet ? fleetQuotaSpent && quotaAllowance.get() <= 0 : quotaUsed.get() >= quota.bytes();
+    }
+
+    /** Whether the quota was found spent, true once per period: the caller then closes the subject's tunnels. */
+    boolean takeQuotaSpent() {
+        return quotaSpent.get() && spentReported.compareAndSet(false, true);
+    }
+
+    /** The quota's current period (rolling it over first when it has ended); null without a quota. */
+    Quota.Window window() {
+        Quota quota = limit.quota();
+        if (quota == null) {
+            return null;
+        }
+        rollWindowIfDue(quota);
+        return window;
+    }
+
+    long quotaUsed() {
+        return quotaUsed.get();
+    }
+
+    private void rollWindowIfDue(Quota quota) {
+        long now = System.currentTimeMillis();
+        if (now < windowEndMillis) {
+            return;
+        }
+        synchronized (this) {
+            if (now < windowEndMillis) {
+                return;
+            }
+            Quota.Window next = quota.windowAt(Instant.ofEpochMilli(now));
+            window = next;
+            quotaUsed.set(0);
+            quotaAllowance.set(0);
+            fleetQuotaSpent = false;
+            fleetQuotaUsed = 0;
+            quotaSpent.set(false);
+            spentReported.set(false);
+            windowEndMillis = next.end().toEpochMilli();
+        }
+    }
+}
