@@ -144,7 +144,7 @@ class ConfigFileTest {
     @Test
     void unknownTopLevelKeyListsEveryKey() throws IOException {
         assertThat(error("# comment\nlistens: []\n")).hasMessage(where(2, 1, "listens")
-                + "unknown key (expected one of: listen, timeouts, dns, transport, relay, idleTimeout, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, drain, metrics, accessLog, logFormat, auth, upstreams, rules, proxyProtocol, admission)");
+                + "unknown key (expected one of: listen, timeouts, dns, transport, relay, idleTimeout, workerThreads, allowOpenProxy, bind, udp, advertisedAddress, admin, drain, metrics, accessLog, logFormat, auth, upstreams, rules, proxyProtocol, admission, limits, cluster)");
     }
 
     @Test
