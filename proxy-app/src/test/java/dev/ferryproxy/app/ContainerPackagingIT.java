@@ -179,7 +179,7 @@ class ContainerPackagingIT {
                 "RUNTIME_IMAGE=debian:bookworm-slim");
         assertThat(only(build, "FROM")).isEqualTo("${BUILD_IMAGE} AS build");
         assertThat(arguments(build, "RUN")).contains("--mount=type=cache,target=/root/.m2 mvn -B -DskipTests package -pl proxy-app -am");
-        assertThat(arguments(build, "RUN")).anyMatch(run -> run.contains("jlink ") && run.contains("--output /opt/java"));
+        assertThat(arguments(build, "RUN")).anyMatch(run -> run.contains("jlink ") && run.contains("--output /jre"));
         // every source the build copies is in the build context, and not excluded by .dockerignore
         String dockerignore = Files.readString(root.resolve(".dockerignore"), StandardCharsets.UTF_8);
         assertThat(dockerignore).contains("**/target/", "**/node_modules/", ".git");
@@ -196,7 +196,7 @@ class ContainerPackagingIT {
 
         assertThat(only(runtime, "FROM")).isEqualTo("${RUNTIME_IMAGE}");
         assertThat(arguments(runtime, "COPY"))
-                .contains("--from=build /opt/java /opt/java",
+                .contains("--from=build /jre /opt/java",
                         "--from=build /src/proxy-app/target/ferry.jar /opt/ferry/ferry.jar",
                         "docker/ferry.container.yaml /etc/ferry/ferry.yaml",
                         "docker/healthcheck /opt/ferry/healthcheck");
