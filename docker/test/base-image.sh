@@ -6,9 +6,9 @@
 #   docker/test/base-image.sh NAME [PACKAGE...]
 #
 # The image is named localhost/ferry-base-NAME:KEY, where KEY is a hash of everything that goes
-# into it (this script, the suite, the sorted package list and the machine's Debian sources), so
-# an image already in podman's storage is used again as it is, and a change to any of these makes
-# a new one. mmdebstrap takes one to three minutes per image on two cores: the cache is what keeps
+# into it (this script less its comments, the suite, the sorted package list and the machine's
+# Debian sources), so an image already in podman's storage is used again as it is, and a change
+# to any of these makes a new one. mmdebstrap takes one to three minutes per image on two cores: the cache is what keeps
 # the tests' second run short. `podman rmi` of a localhost/ferry-base-* image makes it again.
 #
 # The root file system is trimmed as Debian's "slim" images are (no manuals, documentation or
@@ -34,7 +34,7 @@ for file in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
     fi
 done
 
-key="$( { cat "${BASH_SOURCE[0]}"; echo "$suite"; echo "$packages"; ((${#sources[@]})) && cat "${sources[@]}"; } \
+key="$( { grep -v '^\s*#' "${BASH_SOURCE[0]}"; echo "$suite"; echo "$packages"; ((${#sources[@]})) && cat "${sources[@]}"; } \
     | sha256sum | cut -c1-16)"
 image="localhost/ferry-base-$name:$key"
 
@@ -48,6 +48,8 @@ trap 'rm -rf "$work"' EXIT
 include=()
 [[ -n "$packages" ]] && include=(--include="$packages")
 echo "base-image: making $image from Debian $suite${packages:+ with $packages} (mmdebstrap)" >&2
+# The hooks' $1 is mmdebstrap's: the root file system being made.
+# shellcheck disable=SC2016
 mmdebstrap --quiet --variant=minbase "${include[@]}" \
     --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/doc/*' \
