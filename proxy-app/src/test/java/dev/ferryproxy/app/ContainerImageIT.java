@@ -46,12 +46,12 @@ import java.util.regex.Pattern;
  *
  * <p>Containers run through Testcontainers, against whatever Docker API DOCKER_HOST names: here,
  * podman's ({@code podman system service}, which ./run-tests starts, with Ryuk off since its image
- * cannot be pulled). Where podman is installed the image is built with podman's command line
+ * cannot be pulled). Where that API is podman's, the image is built with podman's command line
  * (FerryImage: Docker's build API cannot mount the machine's trust store into the build, which its
  * Maven needs to reach Maven Central here), and the HEALTHCHECK is run with {@code podman
  * healthcheck run}, since podman schedules health checks with systemd, which these machines lack.
- * Elsewhere Testcontainers builds the image with the Dockerfile's default base images. With
- * neither a Docker API nor podman, JUnit reports the tests as skipped.
+ * Against a Docker engine, Testcontainers builds the image with the Dockerfile's default base
+ * images. Without a Docker API (DOCKER_HOST), JUnit reports the tests as skipped.
  *
  * <p>Every container uses the host's network (the setup verified here) and loopback addresses
  * only, on ports picked here, so that nothing collides with other tests.
@@ -62,6 +62,7 @@ class ContainerImageIT {
     private static final String USER = "demo:demo-password";
 
     private static Path root;
+    /** podman's command line, when the Docker API is podman's (the image is then in its storage). */
     private static Optional<Podman> podman;
     private static String image;
     private static LoopbackTargets targets;
@@ -81,6 +82,10 @@ class ContainerImageIT {
                 ? "podman is installed but no Docker API answers: start `podman system service` and set DOCKER_HOST"
                         + " (./run-tests does both; docs/containers.md)"
                 : "no container engine: neither a Docker API (DOCKER_HOST) nor podman");
+        // a Docker engine beside podman: then everything goes through Docker's API
+        boolean podmanApi = DockerClientFactory.instance().client().versionCmd().exec().getComponents().stream()
+                .anyMatch(component -> component.getName().contains("Podman"));
+        podman = podman.filter(found -> podmanApi);
         if (podman.isPresent()) {
             image = FerryImage.build(podman.get());
         } else {
