@@ -3,6 +3,7 @@ package dev.ferryproxy.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ferryproxy.testing.RedisServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,6 +52,7 @@ import java.util.regex.Pattern;
 class ComposeStackIT {
     private static final Pattern ACCEPTED = Pattern.compile(
             "(?m)^ferry_proxy_protocol_headers_total\\{result=\"accepted\",?\\} (\\d+)(?:\\.0)?");
+    private static final Pattern STORE_CONNECTED = Pattern.compile("(?m)^ferry_limits_store_connected (\\d+)(?:\\.0)?");
     private static final Pattern REJECTED = Pattern.compile(
             "(?m)^ferry_proxy_protocol_headers_total\\{result=\"rejected\",?\\} (\\d+)(?:\\.0)?");
     private static final int FETCHES = 6;
@@ -97,10 +99,11 @@ class ComposeStackIT {
         int prometheusPort = freePort();
         int[] socks = {freePort(), freePort()};
         int[] admin = {freePort(), freePort()};
-        try (LoopbackTargets targets = new LoopbackTargets()) {
+        // compose's redis service: Debian's redis-server on loopback (the replicas run on the host's network)
+        try (LoopbackTargets targets = new LoopbackTargets(); RedisServer redis = RedisServer.start(null)) {
             for (int i = 0; i < 2; i++) {
                 String name = "ferry" + (i + 1);
-                Path config = Files.writeString(dir.resolve(name + ".yaml"), ferryConfig(socks[i], admin[i]),
+                Path config = Files.writeString(dir.resolve(name + ".yaml"), ferryConfig(socks[i], admin[i], redis),
                         StandardCharsets.UTF_8);
                 List<String> run = new ArrayList<>(List.of("--env", "FERRY_HEALTH_PORT=" + admin[i],
                         "--volume", config + ":/etc/ferry/ferry.yaml:ro",
@@ -121,6 +124,10 @@ class ComposeStackIT {
             for (int port : admin) {
                 await("replica on admin port " + port + " ready").atMost(Duration.ofSeconds(60))
                         .until(() -> status("http://127.0.0.1:" + port + "/health/ready") == 200);
+            }
+            for (int port : admin) {
+                await("replica on admin port " + port + " connected to the limits' Redis").atMost(Duration.ofSeconds(30))
+                        .until(() -> counter(port, STORE_CONNECTED) == 1);
             }
             String proxy = "127.0.0.1:" + lb;
             await("a fetch through HAProxy").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
@@ -177,12 +184,13 @@ class ComposeStackIT {
         return text.replace(from, to);
     }
 
-    private static String ferryConfig(int socks, int admin) throws IOException {
+    private static String ferryConfig(int socks, int admin, RedisServer redis) throws IOException {
         String config = Files.readString(compose.resolve("ferry.yaml"), StandardCharsets.UTF_8);
         config = replace(config, "listen: [\"0.0.0.0:1080\"]", "listen: [\"127.0.0.1:" + socks + "\"]");
         config = replace(config, "- listen: \"0.0.0.0:1080\"", "- listen: \"127.0.0.1:" + socks + "\"");
         config = replace(config, "admin: \"0.0.0.0:9090\"", "admin: \"127.0.0.1:" + admin + "\"");
         config = replace(config, "trustedSources: [\"172.28.0.10/32\"]", "trustedSources: [\"127.0.0.1/32\"]");
+        config = replace(config, "redis://172.28.0.20:6379", redis.uri().toString());
         return replace(config, "\"127.0.0.0/8\", ", "");
     }
 

@@ -339,9 +339,15 @@ class ContainerPackagingIT {
             files = listing.filter(file -> file.toString().endsWith(".yaml")).sorted().toList();
         }
         assertThat(files).isNotEmpty();
+        Map<String, Map<String, Object>> redisByKind = new LinkedHashMap<>();
         for (Path file : files) {
             for (Object document : yamlDocuments(file)) {
                 Map<String, Object> manifest = map(document);
+                if ("ferry-redis".equals(at(manifest, "metadata", "name"))) {
+                    // the limits' shared store (redis.yaml), checked below
+                    assertThat(redisByKind.put((String) manifest.get("kind"), manifest)).isNull();
+                    continue;
+                }
                 assertThat(manifest.get("apiVersion")).as("%s apiVersion", file).isInstanceOf(String.class);
                 assertThat(manifest.get("kind")).as("%s kind", file).isInstanceOf(String.class);
                 assertThat(at(manifest, "metadata", "name")).as("%s metadata.name", file).isInstanceOf(String.class);
@@ -424,6 +430,15 @@ class ContainerPackagingIT {
         Files.writeString(dir.resolve("users"), users, StandardCharsets.UTF_8);
         Result check = checkImageCommand(config, "--check-config");
         assertThat(check.exitCode()).as(check.stderr()).isZero();
+
+        // redis.yaml: a Deployment and the Service the ConfigMap's cluster section names
+        assertThat(redisByKind).containsOnlyKeys("Deployment", "Service");
+        Map<String, Object> redisLabels = map(redisByKind.get("Deployment"), "spec", "template", "metadata", "labels");
+        assertThat(map(redisByKind.get("Service"), "spec", "selector")).isEqualTo(redisLabels);
+        assertThat(list(redisByKind.get("Service"), "spec", "ports")).anyMatch(port -> Integer.valueOf(6379).equals(map(port).get("port")));
+        assertThat((String) at(byKind.get("ConfigMap"), "data", "ferry.yaml"))
+                .contains("redis: redis://" + at(redisByKind.get("Service"), "metadata", "name") + ":6379");
+        assertThat(check.stdout()).contains("limits shared: through redis redis://ferry-redis:6379");
     }
 
     // ---------------------------------------------------------------- compose
@@ -433,7 +448,11 @@ class ContainerPackagingIT {
         Path compose = docker.resolve("compose");
         Object stack = yaml(compose.resolve("compose.yaml"));
         Map<String, Object> services = map(stack, "services");
-        assertThat(services).containsOnlyKeys("ferry1", "ferry2", "haproxy", "prometheus", "grafana");
+        assertThat(services).containsOnlyKeys("ferry1", "ferry2", "redis", "haproxy", "prometheus", "grafana");
+        // the replicas share their limits through the redis service, at the address ferry.yaml names
+        String redisAddress = (String) at(map(services, "redis"), "networks", "ferry", "ipv4_address");
+        assertThat(Files.readString(compose.resolve("ferry.yaml"), StandardCharsets.UTF_8))
+                .contains("redis: redis://" + redisAddress + ":6379");
         List<String> ferries = List.of("ferry1", "ferry2");
 
         Path ferryConfig = null;

@@ -160,6 +160,8 @@ class AdmissionEndToEndTest {
         assertThat(udpAssociate("127.0.8.3")).as("past the server's bound").isEqualTo(0x02);
         assertThat(refused(AdmissionRefusal.CLIENT_UDP_ASSOCIATIONS)).isEqualTo(1);
         assertThat(refused(AdmissionRefusal.UDP_ASSOCIATIONS)).isEqualTo(1);
+        // counted when the association starts, just after its reply is written: wait for the second
+        Awaitility.await().atMost(TIMEOUT).until(() -> proxy.server().udp().associationsOpened() >= 2);
         assertThat(proxy.server().udp().associationsOpened()).as("relay ports opened").isEqualTo(2);
         held.get(0).close();
         Awaitility.await().atMost(TIMEOUT).until(() -> proxy.server().admission().udpAssociations() == 1);
