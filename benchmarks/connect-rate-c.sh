@@ -12,7 +12,10 @@
 # server's core), ferry-uring (the same with --transport io_uring), ferry-nolog (--access-log off),
 # ferry-users (a bcrypt users file made by
 # `ferry passwd`, the default throttle and login cache), microsocks, microsocks-users (-u -P),
-# dante (socksmethod none). Ferry runs as the jar with FERRY_JAVA_OPTS (default -Xmn16m) and is
+# dante (socksmethod none), and for issue 14's limits ferry-limits-users (ferry-users with a limit
+# on every user: tunnels, connections per second, bandwidth and a quota, all far above what the run
+# uses, so that every check and charge runs and none refuses) and ferry-redis-users (the same
+# limits shared through a redis-server the script starts on 127.0.0.1:21050). Ferry runs as the jar with FERRY_JAVA_OPTS (default -Xmn16m) and is
 # warmed up for FERRY_WARMUP seconds first (its JIT).
 #
 # Settings (environment): REPEAT (3), DURATION (5 s), WARMUP (2 s, per run), FERRY_WARMUP (12 s),
@@ -82,11 +85,22 @@ await_port() {
 }
 await_port "$ECHO_PORT"
 
+# The limits' shared store for ferry-redis-users, on the server's core (as a sidecar would be).
+REDIS_PORT=21050
+start_redis() {
+    taskset -c "$SERVER_CPU" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+        >"$WORK/redis.log" 2>&1 &
+    STARTED_PIDS+=($!)
+    REDIS_PID=$!
+    await_port "$REDIS_PORT"
+}
+
 declare -A PORT PID
 have() {
     case $1 in
         microsocks*) command -v microsocks >/dev/null ;;
         dante) command -v danted >/dev/null ;;
+        ferry-redis-users) command -v redis-server >/dev/null ;;
         *) true ;;
     esac
 }
@@ -96,15 +110,24 @@ start_server() {
     PORT[$name]=$port
     case $name in
         direct) return 0 ;;
-        ferry | ferry-uring | ferry-nolog | ferry-users)
+        ferry | ferry-uring | ferry-nolog | ferry-users | ferry-limits-users | ferry-redis-users)
             local args=(--listen "127.0.0.1:$port" --dns-server 127.0.0.1:9)
             case $name in
                 ferry-nolog) args+=(--access-log off) ;;
                 ferry-uring) args+=(--transport io_uring) ;;
-                ferry-users)
+                ferry-users | ferry-limits-users | ferry-redis-users)
                     echo "$PASSWORD" | java -jar "$FERRY_JAR" passwd "$USER_NAME" >"$WORK/users"
-                    printf 'auth:\n  required: true\n  usersFile: "%s"\n' "$WORK/users" >"$WORK/ferry-users.yaml"
-                    args+=(--config "$WORK/ferry-users.yaml") ;;
+                    printf 'auth:\n  required: true\n  usersFile: "%s"\n' "$WORK/users" >"$WORK/$name.yaml"
+                    if [[ $name != ferry-users ]]; then
+                        printf '%s\n' "limits:" "  default:" "    tunnels: 100000" "    connectionsPerSecond: 1000000" \
+                            "    uploadBytesPerSecond: 100GiB" "    downloadBytesPerSecond: 100GiB" \
+                            "    quota: { bytes: 1000TiB, period: month }" >>"$WORK/$name.yaml"
+                    fi
+                    if [[ $name == ferry-redis-users ]]; then
+                        start_redis
+                        printf 'cluster:\n  redis: redis://127.0.0.1:%s\n' "$REDIS_PORT" >>"$WORK/$name.yaml"
+                    fi
+                    args+=(--config "$WORK/$name.yaml") ;;
             esac
             # Standard output (the access log) into a pipe that is read, as under a container runtime.
             mkfifo "$WORK/$name.stdout"
@@ -142,6 +165,7 @@ cpu_ticks() {
     case $name in
         direct) pids=$ECHO_PID ;;
         dante) pids=$(pgrep -x danted | tr '\n' ' ') ;;
+        ferry-redis-users) pids="${PID[$name]} $REDIS_PID" ;;   # Redis' CPU is the fleet's cost too
         *) pids=${PID[$name]} ;;
     esac
     local total=0 pid fields

@@ -54,6 +54,7 @@ public final class Limiter implements AutoCloseable {
     private volatile ClusterSettings cluster;
     private volatile FleetStore store;
     private final ScheduledExecutorService timer;
+    private boolean ticking;
     private long lastChargeNanos = System.nanoTime();
     private long lastRenewalNanos = System.nanoTime();
     /** Names this server's leases in the store, so that no two servers' leases collide. */
@@ -78,8 +79,18 @@ public final class Limiter implements AutoCloseable {
         });
         this.stores = stores;
         this.store = cluster == null ? null : stores.apply(cluster);
-        timer.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        if (cluster != null) {
+            startTicking();
+        }
         timer.scheduleWithFixedDelay(this::forgetIdleAddresses, 1, 1, TimeUnit.MINUTES);
+    }
+
+    /** The charges and renewals a shared store needs; without one the limits thread sleeps. */
+    private synchronized void startTicking() {
+        if (!ticking) {
+            ticking = true;
+            timer.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** On the limits thread: the charges and lease renewals that are due. */
@@ -116,6 +127,9 @@ public final class Limiter implements AutoCloseable {
         FleetStore previous = store;
         this.store = next == null ? null : stores.apply(next);
         this.cluster = next;
+        if (next != null) {
+            startTicking();
+        }
         // now, not a third of a TTL from now: the new store must learn the open tunnels
         timer.execute(() -> {
             lastRenewalNanos = System.nanoTime();

@@ -240,6 +240,28 @@ class LimitsEndToEndTest {
         assertThat(connectAs("alice", echo.address())).as("under the raised limit").isZero();
     }
 
+    @Test
+    void perUserMetersShowTheLimitsUseOnlyWithPerUserTags() throws Exception {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        start(forUsers(tunnels(5), Map.of()), b -> b.meterRegistry(registry)
+                .metrics(dev.ferryproxy.metrics.MetricsSettings.perUser(10)));
+        assertThat(connectAs("alice", echo.address())).isZero();
+        assertThat(connectAs("alice", echo.address())).isZero();
+        Awaitility.await().atMost(TIMEOUT).until(() -> registry.get("ferry.user.tunnels").tag("user", "alice")
+                .gauge().value() == 2);
+        assertThat(registry.get("ferry.user.tunnels").tag("user", "bob").gauge().value()).isZero();
+        proxy.close();
+        proxy = null;
+
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry untagged =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        start(forUsers(tunnels(5), Map.of()), b -> b.meterRegistry(untagged));
+        assertThat(connectAs("alice", echo.address())).isZero();
+        assertThat(untagged.find("ferry.user.tunnels").meters()).as("no per-user series without the tags").isEmpty();
+        assertThat(untagged.get("ferry.limit.refused").tag("limit", "tunnels").functionCounter().count()).isZero();
+    }
+
     /** Reads until the end of the stream; returns how many bytes came. */
     static long drain(InputStream in) throws IOException {
         byte[] buffer = new byte[64 * 1024];
