@@ -8,7 +8,9 @@
 # Per round, in rotating order: connect rate with the C client (benchmarks/c/connect-rate.c,
 # 16 clients, each doing connect, greeting, RFC 1929 login, CONNECT, 64 B echo, close) and bulk
 # throughput with the load generator (one stream down, one up). Servers pinned to SERVER_CPU, load
-# and targets to LOAD_CPU. Medians of REPEAT rounds, ratios to the no-limits server.
+# and targets to LOAD_CPU. Medians of REPEAT rounds, ratios to the no-limits server and to direct
+# loopback (the same clients straight to the targets) measured in the same rounds; CPU per tunnel from
+# /proc (the server's, plus Redis' for the Redis row).
 #
 # Settings (environment): REPEAT (3), DURATION (5 s), WARMUP (2 s, per run), FERRY_WARMUP (10 s),
 # SERVER_CPU (0), LOAD_CPU (1), OUT (benchmarks/target/limits-cost.md). Needs cc, taskset, python3,
@@ -69,6 +71,7 @@ echo "$PASSWORD" | java -jar "$FERRY_JAR" passwd "$USER_NAME" >"$WORK/users"
 ECHO_PORT=21100
 taskset -c "$LOAD_CPU" "$WORK/connect-rate" echo "$ECHO_PORT" >"$WORK/echo.out" &
 STARTED_PIDS+=($!)
+ECHO_PID=$!
 await_port "$ECHO_PORT"
 
 # The generator's targets (source and sink for the throughput runs), on the load core.
@@ -87,10 +90,14 @@ REDIS_PORT=21150
 taskset -c "$SERVER_CPU" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
     >"$WORK/redis.log" 2>&1 &
 STARTED_PIDS+=($!)
+REDIS_PID=$!
 await_port "$REDIS_PORT"
 
 SERVERS=(limits-off limits-local limits-redis)
-declare -A PORT
+declare -A PORT SERVER_PID
+# direct: the same clients straight to the targets, no proxy (the CPU column is the echo target's)
+PORT[direct]=0
+SERVER_PID[direct]=$ECHO_PID
 port=21110
 for name in "${SERVERS[@]}"; do
     config=$WORK/$name.yaml
@@ -111,16 +118,31 @@ for name in "${SERVERS[@]}"; do
     taskset -c "$SERVER_CPU" java -Xmn16m -jar "$FERRY_JAR" --config "$config" --listen "127.0.0.1:$port" \
         --dns-server 127.0.0.1:9 >"$WORK/$name.stdout" 2>"$WORK/$name.log" &
     STARTED_PIDS+=($!)
+    SERVER_PID[$name]=$!
     await_port "$port"
     port=$((port + 1))
 done
 
+cpu_ticks() { # PID...: user + system clock ticks used so far by these processes, all threads
+    local pid total=0 fields
+    for pid in "$@"; do
+        read -ra fields <"/proc/$pid/stat"
+        # fields 14 and 15 (utime, stime), counted after the command name, which has no spaces here
+        total=$((total + fields[13] + fields[14]))
+    done
+    echo "$total"
+}
+
 connect_rate() { # NAME WARMUP DURATION: one JSON line
     taskset -c "$LOAD_CPU" "$WORK/connect-rate" run "$ECHO_PORT" "${PORT[$1]}" 16 "$2" "$3" "$USER_NAME" "$PASSWORD"
 }
+proxy_of() { # NAME: the load generator's --proxy
+    if [[ $1 == direct ]]; then echo direct; else echo "socks5://$USER_NAME:$PASSWORD@127.0.0.1:${PORT[$1]}"; fi
+}
+
 throughput() { # NAME DIRECTION: one JSON line
     taskset -c "$LOAD_CPU" java -cp "$BENCH_JAR" "$GENERATOR" throughput --targets "$TARGETS" \
-        --proxy "socks5://$USER_NAME:$PASSWORD@127.0.0.1:${PORT[$1]}" --streams 1 --direction "$2" \
+        --proxy "$(proxy_of "$1")" --streams 1 --direction "$2" \
         --warmup "${WARMUP}s" --duration "${DURATION}s" --output json 2>>"$WORK/generator.err" | tail -n 1
 }
 
@@ -131,19 +153,25 @@ for name in "${SERVERS[@]}"; do
 done
 
 RESULTS=${OUT%.md}.csv
-echo "round,server,connect_per_s,connect_errors,down_gbit_s,up_gbit_s" >"$RESULTS"
+echo "round,server,connect_per_s,connect_errors,cpu_us_per_tunnel,down_gbit_s,up_gbit_s" >"$RESULTS"
+MEASURED=(direct "${SERVERS[@]}")
 for ((round = 1; round <= REPEAT; round++)); do
-    n=${#SERVERS[@]}
+    n=${#MEASURED[@]}
     for ((i = 0; i < n; i++)); do
-        name=${SERVERS[$(((i + round - 1) % n))]}
+        name=${MEASURED[$(((i + round - 1) % n))]}
         log "round $round: $name"
         connect_rate "$name" 0 "$WARMUP" >/dev/null
+        # the server's CPU (and Redis', which serves only limits-redis) over the measured run
+        charged=("${SERVER_PID[$name]}")
+        [[ $name == limits-redis ]] && charged+=("$REDIS_PID")
+        before=$(cpu_ticks "${charged[@]}")
         rate=$(connect_rate "$name" 0 "$DURATION")
+        cpu=$(($(cpu_ticks "${charged[@]}") - before))
         down=$(throughput "$name" down)
         up=$(throughput "$name" up)
-        python3 - "$round" "$name" "$rate" "$down" "$up" >>"$RESULTS" <<'PY'
+        python3 - "$round" "$name" "$rate" "$down" "$up" "$cpu" "$(getconf CLK_TCK)" >>"$RESULTS" <<'PY'
 import json, sys
-rnd, name, rate, down, up = sys.argv[1:6]
+rnd, name, rate, down, up, cpu, hz = sys.argv[1:8]
 def figure(line, key):
     def find(node):
         if isinstance(node, dict):
@@ -162,7 +190,8 @@ def figure(line, key):
         return None
     return find(json.loads(line))
 r = json.loads(rate)
-print(f'{rnd},{name},{r["tunnels_per_second"]},{r["errors"]},{figure(down, "gbit_per_s"):.3f},{figure(up, "gbit_per_s"):.3f}')
+cpu_us = int(cpu) / int(hz) * 1e6 / max(1, r["tunnels"])
+print(f'{rnd},{name},{r["tunnels_per_second"]},{r["errors"]},{cpu_us:.1f},{figure(down, "gbit_per_s"):.3f},{figure(up, "gbit_per_s"):.3f}')
 PY
     done
 done
@@ -171,22 +200,27 @@ python3 - "$RESULTS" "$OUT" "$COMMAND" "$(nproc)" "$(uname -r)" <<'PY'
 import csv, statistics, sys
 results, out, command, cores, kernel = sys.argv[1:6]
 rows = list(csv.DictReader(open(results)))
-servers = ["limits-off", "limits-local", "limits-redis"]
-labels = {"limits-off": "users file, no limits", "limits-local": "users file, limits on every user (local)",
+servers = ["direct", "limits-off", "limits-local", "limits-redis"]
+labels = {"direct": "direct loopback, no proxy (CPU: the echo target's)", "limits-off": "users file, no limits", "limits-local": "users file, limits on every user (local)",
           "limits-redis": "the same limits shared through Redis (Redis on the server's core)"}
 med = {s: {k: statistics.median(float(r[k]) for r in rows if r["server"] == s)
-           for k in ("connect_per_s", "down_gbit_s", "up_gbit_s")} for s in servers}
+           for k in ("connect_per_s", "cpu_us_per_tunnel", "down_gbit_s", "up_gbit_s")} for s in servers}
 errors = {s: sum(int(r["connect_errors"]) for r in rows if r["server"] == s) for s in servers}
 lines = [f"# Cost of the limits (issue 14)", "", f"`{command}`, {cores} cores, kernel {kernel}; medians of "
-         f"{len(rows) // len(servers)} rounds; ratios to the server without limits. Raw runs: {results.split('/')[-1]}.", "",
-         "| server | connect rate, 16 clients (/s) | ratio | 1 stream down (Gbit/s) | ratio | 1 stream up (Gbit/s) | ratio | connect errors |",
-         "|---|---|---|---|---|---|---|---|"]
-base = med["limits-off"]
+         f"{len(rows) // len(servers)} rounds; ratios to the server without limits, and to direct loopback in the "
+         f"last columns. CPU per tunnel: the server's user and system time (and Redis' for the Redis row) over the "
+         f"connect-rate run, divided by its tunnels. Raw runs: {results.split('/')[-1]}.", "",
+         "| server | connect rate, 16 clients (/s) | ratio | of direct | CPU per tunnel (µs) | 1 stream down (Gbit/s) | ratio | of direct | 1 stream up (Gbit/s) | ratio | of direct | connect errors |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+base, direct = med["limits-off"], med["direct"]
 for s in servers:
     m = med[s]
-    lines.append(f"| {labels[s]} | {m['connect_per_s']:,.0f} | {m['connect_per_s'] / base['connect_per_s']:.2f} | "
-                 f"{m['down_gbit_s']:.2f} | {m['down_gbit_s'] / base['down_gbit_s']:.2f} | "
-                 f"{m['up_gbit_s']:.2f} | {m['up_gbit_s'] / base['up_gbit_s']:.2f} | {errors[s]} |")
+    cells = [labels[s], f"{m['connect_per_s']:,.0f}", f"{m['connect_per_s'] / base['connect_per_s']:.2f}",
+             f"{m['connect_per_s'] / direct['connect_per_s']:.2f}", f"{m['cpu_us_per_tunnel']:.0f}"]
+    for key in ("down_gbit_s", "up_gbit_s"):
+        cells += [f"{m[key]:.2f}", f"{m[key] / base[key]:.2f}", f"{m[key] / direct[key]:.2f}"]
+    cells.append(str(errors[s]))
+    lines.append("| " + " | ".join(cells) + " |")
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY

@@ -76,6 +76,14 @@ public interface FleetStore extends AutoCloseable {
      */
     CompletionStage<Reservation> reserve(Subject subject, Quota.Window window, long bytes);
 
+    /**
+     * Sends the calls made since the last flush, together. The limits thread calls it after each
+     * batch of work, so that calls made at once share one write; until then a call may be held
+     * (not lost). A store that sends every call at once does nothing here.
+     */
+    default void flush() {
+    }
+
     /** Whether the store is connected now. */
     boolean connected();
 

@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -53,7 +51,7 @@ public final class Limiter implements AutoCloseable {
     /** The shared store and its settings; both null for limits kept by this server alone. */
     private volatile ClusterSettings cluster;
     private volatile FleetStore store;
-    private final ScheduledExecutorService timer;
+    private final LimitsThread limitsThread;
     private boolean ticking;
     private long lastChargeNanos = System.nanoTime();
     private long lastRenewalNanos = System.nanoTime();
@@ -72,24 +70,20 @@ public final class Limiter implements AutoCloseable {
         for (LimitRefusal reason : LimitRefusal.values()) {
             refused.put(reason, new LongAdder());
         }
-        this.timer = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "ferry-limits");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.limitsThread = new LimitsThread(() -> store);
         this.stores = stores;
         this.store = cluster == null ? null : stores.apply(cluster);
         if (cluster != null) {
             startTicking();
         }
-        timer.scheduleWithFixedDelay(this::forgetIdleAddresses, 1, 1, TimeUnit.MINUTES);
+        limitsThread.every(1, TimeUnit.MINUTES, this::forgetIdleAddresses);
     }
 
     /** The charges and renewals a shared store needs; without one the limits thread sleeps. */
     private synchronized void startTicking() {
         if (!ticking) {
             ticking = true;
-            timer.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+            limitsThread.every(TICK_MILLIS, TimeUnit.MILLISECONDS, this::tick);
         }
     }
 
@@ -131,14 +125,14 @@ public final class Limiter implements AutoCloseable {
             startTicking();
         }
         // now, not a third of a TTL from now: the new store must learn the open tunnels
-        timer.execute(() -> {
+        limitsThread.submit(() -> {
             lastRenewalNanos = System.nanoTime();
             if (store != null) {
                 renewLeases();
             }
         });
         if (previous != null) {
-            timer.execute(previous::close);
+            limitsThread.submit(previous::close);
         }
     }
 
@@ -238,8 +232,9 @@ public final class Limiter implements AutoCloseable {
         Promise<TunnelLimits> admitted = channel.eventLoop().newPromise();
         List<Quota.Window> windows = new ArrayList<>(taken.size());
         taken.forEach(state -> windows.add(state.window()));
-        // Lettuce takes a lock to write a command: never from an event loop, so from the limits thread.
-        timer.execute(() -> fleet.acquire(tunnel.lease(), subjects, windows).whenComplete((answer, failure) -> {
+        // Lettuce takes a lock to write a command: never from an event loop, so from the limits thread
+        // (with the other tunnels' calls of the moment, in one write).
+        limitsThread.submit(() -> fleet.acquire(tunnel.lease(), subjects, windows).whenComplete((answer, failure) -> {
             if (failure != null) {
                 storeFailed("taking a tunnel lease", failure);
                 if (settings.onFailure() == StoreFailureMode.CLOSED) {
@@ -283,8 +278,8 @@ public final class Limiter implements AutoCloseable {
             closeTunnelsOf(subject);
         }
         if (settings != null) {
-            if (pendingOf(subject) >= settings.chargeBatchBytes() && subject.charging.compareAndSet(false, true)) {
-                timer.execute(() -> chargeNow(List.of(subject)));
+            if (chargeDue(subject, settings) && subject.charging.compareAndSet(false, true)) {
+                limitsThread.submit(() -> chargeNow(List.of(subject)));
             }
             reserveIfLow(subject, settings);
         }
@@ -296,6 +291,22 @@ public final class Limiter implements AutoCloseable {
         return subject.stillHeld(direction, nowNanos, cluster != null);
     }
 
+    /**
+     * Whether a subject's uncharged bytes should go to the store before the next interval: past
+     * {@code chargeBatch}, or one interval's worth of its bandwidth when that is more (a fast limit
+     * would otherwise be charged thousands of times a second, each call holding nothing back).
+     */
+    private static boolean chargeDue(SubjectState subject, ClusterSettings settings) {
+        Limit limit = subject.limit;
+        return subject.pendingUp.get() >= earlyChargeBytes(limit.uploadBytesPerSecond(), settings)
+                || subject.pendingDown.get() >= earlyChargeBytes(limit.downloadBytesPerSecond(), settings);
+    }
+
+    static long earlyChargeBytes(long bytesPerSecond, ClusterSettings settings) {
+        double perInterval = bytesPerSecond * (settings.chargeInterval().toNanos() / 1e9);
+        return Math.max(settings.chargeBatchBytes(), (long) Math.min(Long.MAX_VALUE, perInterval));
+    }
+
     private static long pendingOf(SubjectState subject) {
         return Math.max(subject.pendingUp.get(), subject.pendingDown.get());
     }
@@ -303,7 +314,7 @@ public final class Limiter implements AutoCloseable {
     /** Asks the store for more of the subject's quota when less than half a reservation is left. */
     private void reserveIfLow(SubjectState subject, ClusterSettings settings) {
         if (subject.wantsReservation(settings.chargeBatchBytes()) && subject.reserving.compareAndSet(false, true)) {
-            timer.execute(() -> reserve(subject, settings));
+            limitsThread.submit(() -> reserve(subject, settings));
         }
     }
 
@@ -315,13 +326,14 @@ public final class Limiter implements AutoCloseable {
             subject.reserving.set(false);
             return;
         }
-        fleet.reserve(new Subject(subject.key, subject.user, subject.limit), window, settings.chargeBatchBytes())
+        long bytes = subject.nextReservation(settings.chargeBatchBytes(), System.nanoTime());
+        fleet.reserve(new Subject(subject.key, subject.user, subject.limit), window, bytes)
                 .whenComplete((reservation, failure) -> {
                     if (failure != null) {
                         storeFailed("reserving quota", failure);
                         if (settings.onFailure() == StoreFailureMode.OPEN) {
                             // this server's own quota count still applies meanwhile
-                            subject.reservedLocally(settings.chargeBatchBytes());
+                            subject.reservedLocally(bytes);
                         }
                     } else {
                         subject.reserved(window.id(), reservation.granted(), reservation.total());
@@ -379,7 +391,7 @@ public final class Limiter implements AutoCloseable {
             }
             if (!subjects.isEmpty()) {
                 // off the event loop that closed the tunnel, as every call to the store
-                timer.execute(() -> fleet.release(tunnel.lease(), subjects));
+                limitsThread.submit(() -> fleet.release(tunnel.lease(), subjects));
             }
         }
     }
@@ -499,7 +511,7 @@ public final class Limiter implements AutoCloseable {
     /** Stops the limits thread and closes the store (leases not given back expire with their TTL). */
     @Override
     public void close() {
-        timer.shutdownNow();
+        limitsThread.close();
         FleetStore fleet = store;
         if (fleet != null) {
             fleet.close();

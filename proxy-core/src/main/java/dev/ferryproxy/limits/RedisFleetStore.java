@@ -2,6 +2,7 @@ package dev.ferryproxy.limits;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TimeoutOptions;
@@ -14,10 +15,6 @@ import io.lettuce.core.resource.Delay;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,10 +42,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RedisFleetStore implements FleetStore {
     private static final Logger log = LoggerFactory.getLogger(RedisFleetStore.class);
-    private static final String ACQUIRE = script("acquire.lua");
-    private static final String CHARGE = script("charge.lua");
-    private static final String RENEW = script("renew.lua");
-    private static final String RESERVE = script("reserve.lua");
+    private static final LuaScript ACQUIRE = LuaScript.load("acquire.lua");
+    private static final LuaScript CHARGE = LuaScript.load("charge.lua");
+    private static final LuaScript RENEW = LuaScript.load("renew.lua");
+    private static final LuaScript RESERVE = LuaScript.load("reserve.lua");
     private static final long RETRY_MILLIS = 1000;
 
     private final ClusterSettings settings;
@@ -90,6 +87,9 @@ public final class RedisFleetStore implements FleetStore {
                     made.closeAsync();
                     return;
                 }
+                // Commands wait in Lettuce's buffer until flush(): the limits thread sends what
+                // one drain of its queue asked for in one write, not one write (and wake-up) each.
+                made.setAutoFlushCommands(false);
                 connection = made;
                 log.info("limits store {} connected", settings.redis());
                 return;
@@ -211,19 +211,51 @@ public final class RedisFleetStore implements FleetStore {
                 .thenApply(answer -> new Reservation((Long) answer.get(0), (Long) answer.get(1)));
     }
 
-    private <T> CompletionStage<T> eval(String script, String[] keys, List<String> args) {
+    private <T> CompletionStage<T> eval(LuaScript script, String[] keys, List<String> args) {
+        return run(script, ScriptOutputType.MULTI, keys, args.toArray(new String[0]));
+    }
+
+    private <T> CompletionStage<T> evalInteger(LuaScript script, String[] keys, List<String> args) {
+        return run(script, ScriptOutputType.INTEGER, keys, args.toArray(new String[0]));
+    }
+
+    /**
+     * Runs a script by its digest (EVALSHA: a few bytes on the wire, not the script's text); a
+     * Redis that does not hold it (new, restarted, flushed) answers NOSCRIPT, and then the script
+     * itself is sent (EVAL), which also loads it for the next calls.
+     */
+    private <T> CompletionStage<T> run(LuaScript script, ScriptOutputType type, String[] keys, String[] args) {
+        RedisAsyncCommands<String, String> commands;
         try {
-            return commands().<T>eval(script, ScriptOutputType.MULTI, keys, args.toArray(new String[0]));
+            commands = commands();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+        CompletionStage<T> byDigest = commands.<T>evalsha(script.digest(), type, keys, args);
+        return byDigest.handle((answer, failure) -> {
+            if (failure == null) {
+                return CompletableFuture.completedFuture(answer);
+            }
+            if (!(unwrap(failure) instanceof RedisNoScriptException)) {
+                return CompletableFuture.<T>failedFuture(failure);
+            }
+            // on Lettuce's I/O thread: sent at once, not left for the limits thread's next flush
+            CompletionStage<T> byText = commands.<T>eval(script.text(), type, keys, args);
+            flush();
+            return byText;
+        }).thenCompose(stage -> stage);
     }
 
-    private <T> CompletionStage<T> evalInteger(String script, String[] keys, List<String> args) {
-        try {
-            return commands().<T>eval(script, ScriptOutputType.INTEGER, keys, args.toArray(new String[0]));
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+    }
+
+    @Override
+    public void flush() {
+        StatefulRedisConnection<String, String> current = connection;
+        if (current != null) {
+            current.flushCommands();
         }
     }
 
@@ -238,14 +270,4 @@ public final class RedisFleetStore implements FleetStore {
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
-    private static String script(String name) {
-        try (InputStream in = RedisFleetStore.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing script " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

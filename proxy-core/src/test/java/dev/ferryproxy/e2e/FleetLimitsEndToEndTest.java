@@ -208,6 +208,23 @@ class FleetLimitsEndToEndTest {
     }
 
     @Test
+    void aStoreThatForgotItsScriptsIsSentThemAgainWithoutAFailure() throws Exception {
+        startFleet(tunnels(1), StoreFailureMode.CLOSED);
+        assertThat(connect(0, echo.address())).isZero();
+        // The scripts go by their digest (EVALSHA); a store without them answers NOSCRIPT, and the
+        // script itself must follow, or (failing closed) every tunnel would be refused.
+        redis.flushScripts();
+        assertThat(connect(1, echo.address())).as("the fleet's one tunnel is still counted").isEqualTo(0x02);
+        held.get(0).close();
+        Awaitility.await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+                .until(() -> connect(1, echo.address()) == 0);
+        for (RunningProxy proxy : fleet) {
+            assertThat(proxy.server().limiter().storeFailures()).as("no call failed").isZero();
+            assertThat(proxy.server().limiter().refused(LimitRefusal.STORE)).isZero();
+        }
+    }
+
+    @Test
     void failingClosedTheServersRefuseUntilTheStoreIsBack() throws Exception {
         startFleet(tunnels(5), StoreFailureMode.CLOSED);
         assertThat(connect(0, echo.address())).isZero();

@@ -72,6 +72,24 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes the server forget every loaded Lua script (SCRIPT FLUSH, with Debian's redis-cli), as a
+     * restart or a failover to a replica would: a client must then send the scripts themselves again.
+     */
+    public void flushScripts() throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p",
+                String.valueOf(address.getPort())));
+        if (password != null) {
+            command.addAll(List.of("-a", password, "--no-auth-warning"));
+        }
+        command.addAll(List.of("SCRIPT", "FLUSH"));
+        Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(cli.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        if (cli.waitFor() != 0 || !output.equals("OK")) {
+            throw new IOException("redis-cli SCRIPT FLUSH answered '" + output + "' (exit " + cli.exitValue() + ")");
+        }
+    }
+
     public URI uri() {
         return URI.create("redis://127.0.0.1:" + address.getPort());
     }
