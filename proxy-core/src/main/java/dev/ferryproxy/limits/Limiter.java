@@ -55,6 +55,8 @@ public final class Limiter implements AutoCloseable {
     private boolean ticking;
     private long lastChargeNanos = System.nanoTime();
     private long lastRenewalNanos = System.nanoTime();
+    /** Whether the store was connected at the last tick (limits thread only). */
+    private boolean storeWasConnected;
     /** Names this server's leases in the store, so that no two servers' leases collide. */
     private final String serverId = Long.toHexString(ThreadLocalRandom.current().nextLong());
     private final AtomicLong leaseNumbers = new AtomicLong();
@@ -94,6 +96,14 @@ public final class Limiter implements AutoCloseable {
             return;
         }
         long now = System.nanoTime();
+        boolean connectedNow = store.connected();
+        if (connectedNow && !storeWasConnected) {
+            // a store just reached (a reload added it, or it came back empty) learns the open
+            // tunnels' leases now rather than at the next renewal, up to a third of a TTL away
+            lastRenewalNanos = now;
+            renewLeases();
+        }
+        storeWasConnected = connectedNow;
         if (now - lastChargeNanos >= settings.chargeInterval().toNanos()) {
             lastChargeNanos = now;
             chargeAll();
@@ -124,13 +134,8 @@ public final class Limiter implements AutoCloseable {
         if (next != null) {
             startTicking();
         }
-        // now, not a third of a TTL from now: the new store must learn the open tunnels
-        limitsThread.submit(() -> {
-            lastRenewalNanos = System.nanoTime();
-            if (store != null) {
-                renewLeases();
-            }
-        });
+        // The new store learns the open tunnels' leases at the first tick that finds it connected.
+        limitsThread.submit(() -> storeWasConnected = false);
         if (previous != null) {
             limitsThread.submit(previous::close);
         }

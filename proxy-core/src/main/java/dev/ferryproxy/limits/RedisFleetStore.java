@@ -5,6 +5,9 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
+import io.lettuce.core.SslVerifyMode;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -12,9 +15,16 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.ChannelOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +34,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The fleet's limits in Redis, through Lettuce (a Netty client: its I/O threads (2, Lettuce's
@@ -39,6 +50,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The connection is made in the background and Lettuce reconnects by itself after a loss; until
  * then every call fails at once (no queueing), and the limiter applies its failure mode.
+ *
+ * <p>A {@code rediss://} store is verified: its certificate must chain to a trusted CA (those of
+ * {@link ClusterSettings#caFile()}, else the JDK's) and name the host of the address.
  */
 public final class RedisFleetStore implements FleetStore {
     private static final Logger log = LoggerFactory.getLogger(RedisFleetStore.class);
@@ -47,6 +61,23 @@ public final class RedisFleetStore implements FleetStore {
     private static final LuaScript RENEW = LuaScript.load("renew.lua");
     private static final LuaScript RESERVE = LuaScript.load("reserve.lua");
     private static final long RETRY_MILLIS = 1000;
+    /**
+     * How long making a connection may take: TCP, the TLS handshake and Redis' HELLO/AUTH. Longer
+     * than one call's timeout, since a handshake on a busy machine can take more than 250 ms.
+     */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    /**
+     * Lettuce's buffers from the allocator Ferry's own channels use (and its metrics show): Netty's
+     * default, the adaptive allocator, can park an I/O thread on a lock while it grows under
+     * contention, as several stores connecting at once showed.
+     */
+    private static final NettyCustomizer POOLED_BUFFERS = new NettyCustomizer() {
+        @Override
+        public void afterBootstrapInitialized(Bootstrap bootstrap) {
+            bootstrap.option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
+        }
+    };
 
     private final ClusterSettings settings;
     private final ClientResources resources;
@@ -57,23 +88,34 @@ public final class RedisFleetStore implements FleetStore {
 
     public RedisFleetStore(ClusterSettings settings) {
         this.settings = settings;
+        // before any thread starts: a CA file that cannot be read fails here, leaving nothing to close
+        TrustManagerFactory trust = settings.caFile() == null ? null : trustManagers(settings.caFile());
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
                 // back within 5 s of the store's return (Lettuce's default backs off to 30 s)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(5), 2, TimeUnit.MILLISECONDS))
+                .nettyCustomizer(POOLED_BUFFERS)
                 .build();
-        RedisURI.Builder builder = RedisURI.builder(RedisURI.create(settings.redis()))
-                .withTimeout(settings.timeout());
+        // Lettuce times a connection's set-up (connect, TLS, HELLO) by the URI's timeout; each call
+        // has its own, settings.timeout(), through the TimeoutOptions below.
+        RedisURI.Builder builder = RedisURI.builder(RedisURI.create(settings.redis())).withTimeout(CONNECT_TIMEOUT);
+        if ("rediss".equals(settings.redis().getScheme())) {
+            builder.withVerifyPeer(SslVerifyMode.FULL); // the CA chain and the host name (Lettuce's default too)
+        }
         if (settings.password() != null) {
             builder.withPassword(settings.password());
         }
         this.uri = builder.build();
         this.client = RedisClient.create(resources);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder options = ClientOptions.builder()
                 .autoReconnect(true)
                 // fail at once while disconnected: a queued call would hold a client past its reply
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
-                .build());
+                .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
+                .timeoutOptions(TimeoutOptions.enabled(settings.timeout()));
+        if (trust != null) {
+            options.sslOptions(SslOptions.builder().jdkSslProvider().trustManager(trust).build());
+        }
+        client.setOptions(options.build());
         connect();
     }
 
@@ -94,12 +136,30 @@ public final class RedisFleetStore implements FleetStore {
                 log.info("limits store {} connected", settings.redis());
                 return;
             }
-            log.debug("limits store {} not reachable, trying again in {} ms: {}", settings.redis(), RETRY_MILLIS,
-                    failure.toString());
+            log.debug("limits store {} not reachable, trying again in {} ms: {}{}", settings.redis(), RETRY_MILLIS,
+                    failure.toString(), rootCauseOf(failure));
             if (!closed) {
                 resources.eventExecutorGroup().schedule(this::connect, RETRY_MILLIS, TimeUnit.MILLISECONDS);
             }
         });
+    }
+
+    /** The CAs of {@code caFile}, read once: each connection's TLS engine is made from these. */
+    private static TrustManagerFactory trustManagers(Path caFile) {
+        try {
+            return CaCertificates.trustManagers(caFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What a failed connect says at its bottom (a refused port, an untrusted certificate), for the log. */
+    private static String rootCauseOf(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == failure ? "" : " (root cause: " + root + ")";
     }
 
     @Override

@@ -19,7 +19,13 @@ for i = 1, count do
   end
   if maxTunnels > 0 then
     redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
-    if redis.call('ZCARD', leases) >= maxTunnels then
+    -- not this lease itself: a renewal can write it just before (the tunnel counts as open on its
+    -- server while this call is on its way)
+    local held = redis.call('ZCARD', leases)
+    if redis.call('ZSCORE', leases, lease) then
+      held = held - 1
+    end
+    if held >= maxTunnels then
       return {0, i, 'tunnels'}
     end
   end

@@ -110,6 +110,15 @@ class FleetLimitsEndToEndTest {
         }
     }
 
+    /** {@code servers} servers with alice's {@code limit}, each keeping it alone (no store yet). */
+    private void startAlone(int servers, Limit alice) throws IOException {
+        ProxyPolicy policy = new ProxyPolicy(new AccessRules(List.of()), UserDirectory.of(Map.of("alice", CREDENTIAL)), true);
+        for (int i = 0; i < servers; i++) {
+            fleet.add(RunningProxy.start(dns.address(), b -> b.policy(policy)
+                    .limits(new LimitsPolicy(Limit.NONE, Map.of("alice", alice), List.of())).workerThreads(1)));
+        }
+    }
+
     /** A CONNECT as alice through server {@code server} of the fleet; returns the reply code. */
     private int connect(int server, InetSocketAddress target) throws IOException {
         RawSocksClient client = RawSocksClient.connect(fleet.get(server).address());
@@ -141,6 +150,40 @@ class FleetLimitsEndToEndTest {
         Awaitility.await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
                 .until(() -> connect(2, echo.address()) == 0);
         assertThat(connect(0, echo.address())).as("three held again").isEqualTo(0x02);
+    }
+
+    @Test
+    void aReloadThatAddsTheStoreMakesTheLimitFleetWide() throws Exception {
+        startAlone(2, tunnels(1));
+        assertThat(connect(0, echo.address())).as("alice's tunnel on A, kept open through the reload").isZero();
+        assertThat(connect(1, echo.address())).as("alone, B has a tunnel of its own for her").isZero();
+        held.get(1).close();
+        Awaitility.await().atMost(TIMEOUT).until(() -> fleet.get(1).server().limiter().tunnelsOfUser("alice") == 0);
+
+        // what a SIGHUP that adds a cluster section does (ConfigReloader)
+        ClusterSettings cluster = ClusterSettings.of(redis.uri()).withLeaseTtl(Duration.ofSeconds(2));
+        for (RunningProxy proxy : fleet) {
+            proxy.server().updateLimits(proxy.server().limiter().policy(), cluster);
+        }
+        for (RunningProxy proxy : fleet) {
+            Awaitility.await().atMost(TIMEOUT).until(() -> proxy.server().limiter().storeConnected());
+        }
+        // A's open tunnel is renewed into the new store (at once, or at the next renewal if the
+        // store was still connecting then)
+        String aliceLeases = ClusterSettings.DEFAULT_KEY_PREFIX + "tunnels:user:alice";
+        Awaitility.await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+                .until(() -> redis.integerReply("ZCARD", aliceLeases) == 1);
+        assertThat(connect(1, echo.address())).as("on B, with A's tunnel in the store").isEqualTo(0x02);
+        assertThat(fleet.get(1).server().limiter().refused(LimitRefusal.TUNNELS)).isEqualTo(1);
+
+        held.get(0).close();
+        Awaitility.await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+                .until(() -> redis.integerReply("ZCARD", aliceLeases) == 0);
+        assertThat(connect(1, echo.address())).as("on B, once A's tunnel closed").isZero();
+        RawSocksClient onB = last();
+        assertThat(connect(0, echo.address())).as("on A, with B's tunnel, opened after the reload, in the store")
+                .isEqualTo(0x02);
+        Socks5Login.assertEchoes(onB, "one tunnel for the fleet".getBytes(UTF_8));
     }
 
     @Test

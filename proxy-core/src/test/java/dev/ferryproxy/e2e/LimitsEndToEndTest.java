@@ -191,6 +191,25 @@ class LimitsEndToEndTest {
     }
 
     @Test
+    void aNetworkLimitRefusesASocks4ConnectWith91() throws Exception {
+        start(new LimitsPolicy(Limit.NONE, Map.of(), List.of(
+                new NetworkLimit(Cidr.parse("127.0.10.0/24"), false, tunnels(1)))));
+        RawSocksClient first = socks4Connect("127.0.10.1");
+        assertThat(first.readSocks4Reply().status()).as("the network's first tunnel").isEqualTo(90);
+        RawSocksClient second = socks4Connect("127.0.10.2");
+        assertThat(second.readSocks4Reply().status()).as("the network's second, over its limit").isEqualTo(91);
+        assertClosedByServer(second);
+        assertThat(refused(LimitRefusal.TUNNELS)).isEqualTo(1);
+        assertThat(socks4Connect("127.0.11.1").readSocks4Reply().status()).as("outside the network").isEqualTo(90);
+        Socks5Login.assertEchoes(first, "the first still flows".getBytes(UTF_8));
+    }
+
+    /** A SOCKS4 CONNECT to the echo server from {@code from}, its reply not yet read. */
+    private RawSocksClient socks4Connect(String from) throws IOException {
+        return client(from).send(SocksRequests.socks4Connect(echo.address()));
+    }
+
+    @Test
     void aSpentQuotaClosesTheTunnelSaysQuotaAndRefusesTheNext() throws Exception {
         long quota = 1024 * 1024;
         start(forUsers(Limit.NONE, Map.of("alice",

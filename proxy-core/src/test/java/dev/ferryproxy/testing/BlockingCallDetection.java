@@ -14,7 +14,8 @@ import reactor.blockhound.BlockingOperationError;
  * <p>Allowed: logging (the tests log to a console appender; the server's own set-up hands events
  * to an asynchronous appender); handing a password check to the authenticator's pool, and
  * Caffeine's maintenance of the login throttle. Both of those take a lock for a few instructions
- * and can only park under contention.
+ * and can only park under contention. Also allowed: the set-up of a TLS connection to the limits
+ * store on Lettuce's own I/O threads (see the comment at it).
  */
 public final class BlockingCallDetection {
     private static final List<String> VIOLATIONS = new ArrayList<>();
@@ -35,6 +36,12 @@ public final class BlockingCallDetection {
                 // Netty's io_uring loop spins (Thread.onSpinWait) while it closes its ring, once, as the
                 // loop shuts down: after its last connection, never while one is served.
                 .allowBlockingCallsInside("io.netty.channel.uring.IoUringIoHandler", "destroy")
+                // Lettuce (the limits store's client) builds a JDK SSLContext for each rediss://
+                // connection as it sets the connection up, on its own I/O threads (event loops to
+                // Netty's integration, so they are checked too): SSLContext.init reads /dev/urandom,
+                // and the JDK's trust store from disk when no caFile is given. That is Lettuce's
+                // loop, once per connect or reconnect, never one of Ferry's relaying loops.
+                .allowBlockingCallsInside("io.lettuce.core.SslConnectionBuilder$SslChannelInitializer", "initChannel")
                 .blockingMethodCallback(method -> {
                     BlockingOperationError error = new BlockingOperationError(method);
                     record(method + " on " + Thread.currentThread().getName() + "\n" + stackTrace(error));

@@ -1,8 +1,12 @@
 package dev.ferryproxy.testing;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,26 +14,44 @@ import java.util.List;
 
 /**
  * Debian's redis-server on a loopback port, without persistence, for the fleet-wide limits'
- * tests. It can be stopped and started again on the same port, as an outage of the store.
+ * tests. It can be stopped and started again on the same port, as an outage of the store. With
+ * {@link #startTls} it speaks only TLS (Debian builds redis-server with it) on that port.
  */
 public final class RedisServer implements AutoCloseable {
     public static final Path REDIS_SERVER = Path.of("/usr/bin/redis-server");
 
     private final InetSocketAddress address;
     private final String password;
+    /** The TLS certificate and key (PEM), both null for plain TCP. */
+    private final Path certificate;
+    private final Path key;
     private ExternalServerProcess process;
 
-    private RedisServer(InetSocketAddress address, String password) {
+    private RedisServer(InetSocketAddress address, String password, Path certificate, Path key) {
         this.address = address;
         this.password = password;
+        this.certificate = certificate;
+        this.key = key;
     }
 
     /** Starts a server on a free loopback port; {@code password} null for none. */
     public static RedisServer start(String password) throws IOException {
+        return start(password, null, null);
+    }
+
+    /**
+     * Starts a server that speaks only TLS on a free loopback port, presenting {@code certificate}
+     * (PEM, with its chain if any) and {@code key}; clients need no certificate of their own.
+     */
+    public static RedisServer startTls(Path certificate, Path key) throws IOException {
+        return start(null, certificate, key);
+    }
+
+    private static RedisServer start(String password, Path certificate, Path key) throws IOException {
         ExternalServerProcess.requireBinary(REDIS_SERVER, "redis-server");
         IOException failure = null;
         for (int attempt = 0; attempt < 3; attempt++) {
-            RedisServer server = new RedisServer(Loopback.closedPort(Loopback.IPV4), password);
+            RedisServer server = new RedisServer(Loopback.closedPort(Loopback.IPV4), password, certificate, key);
             try {
                 server.startAgain();
                 return server;
@@ -51,8 +73,15 @@ public final class RedisServer implements AutoCloseable {
         }
         Path directory = Files.createTempDirectory("ferry-redis-");
         List<String> command = new ArrayList<>(List.of(REDIS_SERVER.toString(), "--bind", "127.0.0.1",
-                "--port", String.valueOf(address.getPort()), "--save", "", "--appendonly", "no",
-                "--dir", directory.toString()));
+                "--save", "", "--appendonly", "no", "--dir", directory.toString()));
+        if (certificate == null) {
+            command.addAll(List.of("--port", String.valueOf(address.getPort())));
+        } else {
+            // no plain port at all; clients are not asked for certificates, so no CA is needed here
+            command.addAll(List.of("--port", "0", "--tls-port", String.valueOf(address.getPort()),
+                    "--tls-cert-file", certificate.toString(), "--tls-key-file", key.toString(),
+                    "--tls-auth-clients", "no"));
+        }
         if (password != null) {
             command.addAll(List.of("--requirepass", password));
         }
@@ -90,8 +119,35 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** {@code redis://127.0.0.1:PORT}, or {@code rediss://} for a TLS server. */
     public URI uri() {
-        return URI.create("redis://127.0.0.1:" + address.getPort());
+        return URI.create((certificate == null ? "redis" : "rediss") + "://127.0.0.1:" + address.getPort());
+    }
+
+    /**
+     * Sends one command to a plain-TCP server (without a password) and returns its integer reply,
+     * e.g. {@code ZCARD key}: for tests that look at what the store holds.
+     */
+    public long integerReply(String... command) throws IOException {
+        if (certificate != null || password != null) {
+            throw new IllegalStateException("only for a plain server without a password");
+        }
+        StringBuilder request = new StringBuilder("*" + command.length + "\r\n");
+        for (String part : command) {
+            request.append('$').append(part.getBytes(StandardCharsets.UTF_8).length).append("\r\n")
+                    .append(part).append("\r\n");
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(address, 2000);
+            socket.setSoTimeout(2000);
+            socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.UTF_8));
+            String reply = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine();
+            if (reply == null || !reply.startsWith(":")) {
+                throw new IOException(String.join(" ", command) + " answered " + reply + ", not an integer");
+            }
+            return Long.parseLong(reply.substring(1));
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.ferryproxy.app.config;
 
 import dev.ferryproxy.app.ByteSizes;
+import dev.ferryproxy.limits.CaCertificates;
 import dev.ferryproxy.limits.ClusterSettings;
 import dev.ferryproxy.limits.StoreFailureMode;
 
@@ -19,23 +20,27 @@ import java.util.Map;
  *
  * <pre>
  * cluster:
- *   redis: redis://10.0.0.5:6379        # rediss:// for TLS
+ *   redis: rediss://redis.internal:6379 # redis:// without TLS
+ *   caFile: redis-ca.pem                # the CAs a rediss:// server's certificate is checked against
  *   passwordFile: /run/secrets/redis    # or passwordEnv: FERRY_REDIS_PASSWORD
  *   onFailure: open                     # or closed
  * </pre>
  *
  * <p>The password never sits in this file: it is read from a file (relative to this file's
- * directory) or from an environment variable.
+ * directory) or from an environment variable. The CA file (relative likewise) is read here, so that a
+ * missing or malformed one stops the server at start-up and {@code --check-config}, not at its first
+ * connection.
  */
 final class ClusterSection {
     private ClusterSection() {
     }
 
     static ClusterSettings read(ConfigNode node, Path directory, Map<String, String> environment) throws ConfigException {
-        ConfigMap cluster = node.asMap("redis", "passwordFile", "passwordEnv", "keyPrefix", "timeout", "onFailure",
-                "leaseTtl", "chargeInterval", "chargeBatch");
+        ConfigMap cluster = node.asMap("redis", "caFile", "passwordFile", "passwordEnv", "keyPrefix", "timeout",
+                "onFailure", "leaseTtl", "chargeInterval", "chargeBatch");
         ConfigNode redisNode = cluster.require("redis");
         URI redis = redisNode.as(ClusterSection::redisUri);
+        Path caFile = caFile(cluster, redis, directory);
         ConfigNode fileNode = cluster.get("passwordFile").orElse(null);
         ConfigNode envNode = cluster.get("passwordEnv").orElse(null);
         if (fileNode != null && envNode != null) {
@@ -84,11 +89,36 @@ final class ClusterSection {
         if (batch < 1) {
             throw cluster.require("chargeBatch").error("must be at least 1 byte");
         }
-        return new ClusterSettings(redis, password, prefix,
+        return new ClusterSettings(redis, password, caFile, prefix,
                 or(cluster.read("timeout", ConfigFile::positiveDuration), ClusterSettings.DEFAULT_TIMEOUT),
                 onFailure, leaseTtl,
                 or(cluster.read("chargeInterval", ConfigFile::positiveDuration), ClusterSettings.DEFAULT_CHARGE_INTERVAL),
                 batch);
+    }
+
+    /** The CA file, read once to check that it holds PEM certificates; null when not given. */
+    private static Path caFile(ConfigMap cluster, URI redis, Path directory) throws ConfigException {
+        ConfigNode caNode = cluster.get("caFile").orElse(null);
+        if (caNode == null) {
+            return null;
+        }
+        if (!"rediss".equals(redis.getScheme())) {
+            throw caNode.error("needs a rediss:// address (TLS), but cluster.redis is " + redis);
+        }
+        Path file = directory.resolve(caNode.asString());
+        byte[] pem;
+        try {
+            pem = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw caNode.error("cannot read " + file + ": " + (e instanceof java.nio.file.NoSuchFileException
+                    ? "no such file" : e.getMessage()));
+        }
+        try {
+            CaCertificates.parse(pem, file);
+        } catch (IllegalArgumentException e) {
+            throw caNode.error(e.getMessage());
+        }
+        return file;
     }
 
     private static Duration or(Duration given, Duration fallback) {

@@ -8,6 +8,7 @@ import dev.ferryproxy.limits.Limit;
 import dev.ferryproxy.limits.LimitsPolicy;
 import dev.ferryproxy.limits.Quota;
 import dev.ferryproxy.limits.StoreFailureMode;
+import dev.ferryproxy.testing.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,6 +104,45 @@ class LimitsSectionTest {
                 .hasMessageContaining("cluster.passwordFile: cannot read");
         assertThatThrownBy(() -> load("cluster:\n  passwordFile: redis-password\n"))
                 .hasMessageContaining("cluster.redis: is missing (it is required)");
+    }
+
+    @Test
+    void theClusterSectionReadsACaFileRelativeToItsDirectory() throws Exception {
+        Path ca = TestCertificates.newCa(Files.createDirectory(dir.resolve("pki")), "Ferry test CA").caCertificate();
+        ClusterSettings cluster = load("""
+                cluster:
+                  redis: rediss://redis.internal:6380
+                  caFile: pki/ca.pem
+                """).cluster();
+        assertThat(cluster.caFile()).isEqualTo(ca);
+        assertThat(cluster.toString()).contains(ca.toString());
+        ClusterSettings withoutCa = load("cluster:\n  redis: rediss://redis.internal:6380\n").cluster();
+        assertThat(withoutCa.caFile()).as("without caFile: the JDK's trust store").isNull();
+        // a reload compares settings: adding or changing the CA file makes a new connection
+        assertThat(cluster).isNotEqualTo(withoutCa).isEqualTo(withoutCa.withCaFile(ca))
+                .hasSameHashCodeAs(withoutCa.withCaFile(ca));
+    }
+
+    @Test
+    void aCaFileNeedsTlsAndMustHoldPemCertificates() throws Exception {
+        TestCertificates.newCa(dir, "Ferry test CA");
+        Path yaml = dir.resolve("ferry.yaml");
+        assertThatThrownBy(() -> load("cluster:\n  redis: redis://127.0.0.1:6379\n  caFile: ca.pem\n"))
+                .hasMessage(yaml + ":3:11: cluster.caFile: needs a rediss:// address (TLS), but cluster.redis is"
+                        + " redis://127.0.0.1:6379");
+        assertThatThrownBy(() -> load("cluster:\n  redis: rediss://127.0.0.1:6379\n  caFile: missing.pem\n"))
+                .hasMessage(yaml + ":3:11: cluster.caFile: cannot read " + dir.resolve("missing.pem") + ": no such file");
+        Files.writeString(dir.resolve("not-pem.pem"), "this is no certificate\n", StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> load("cluster:\n  redis: rediss://127.0.0.1:6379\n  caFile: not-pem.pem\n"))
+                .hasMessageStartingWith(yaml + ":3:11: cluster.caFile: " + dir.resolve("not-pem.pem")
+                        + " is not a PEM file of CA certificates");
+        // a private key is PEM too, but no certificate
+        assertThatThrownBy(() -> load("cluster:\n  redis: rediss://127.0.0.1:6379\n  caFile: ca-key.pem\n"))
+                .hasMessageStartingWith(yaml + ":3:11: cluster.caFile: " + dir.resolve("ca-key.pem"));
+        Files.writeString(dir.resolve("empty.pem"), "", StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> load("cluster:\n  redis: rediss://127.0.0.1:6379\n  caFile: empty.pem\n"))
+                .hasMessage(yaml + ":3:11: cluster.caFile: " + dir.resolve("empty.pem")
+                        + " holds no certificate (expected PEM CA certificates)");
     }
 
     @Test
