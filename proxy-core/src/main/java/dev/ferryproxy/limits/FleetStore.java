@@ -57,8 +57,11 @@ public interface FleetStore extends AutoCloseable {
      */
     CompletionStage<Admission> acquire(String lease, List<Subject> subjects, List<Quota.Window> windows);
 
-    /** Gives a lease back (best effort: a lease not given back expires with its TTL). */
-    void release(String lease, List<Subject> subjects);
+    /**
+     * Gives leases back, by {@link Subject#key()} (best effort: a lease not given back expires
+     * with its TTL).
+     */
+    void release(Map<String, List<String>> leasesBySubject);
 
     /**
      * Extends the leases of the tunnels still open for another TTL, by {@link Subject#key()}; a

@@ -17,8 +17,10 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,6 +54,8 @@ public final class Limiter implements AutoCloseable {
     private volatile ClusterSettings cluster;
     private volatile FleetStore store;
     private final LimitsThread limitsThread;
+    /** Tunnels closed whose leases the limits thread has not given back yet. */
+    private final Queue<TunnelLimits> closedLeases = new ConcurrentLinkedQueue<>();
     private boolean ticking;
     private long lastChargeNanos = System.nanoTime();
     private long lastRenewalNanos = System.nanoTime();
@@ -386,18 +390,30 @@ public final class Limiter implements AutoCloseable {
             state.open.remove(tunnel);
             state.release();
         }
-        FleetStore fleet = store;
-        if (fleet != null) {
-            List<Subject> subjects = new ArrayList<>(tunnel.subjects().size());
-            for (SubjectState state : tunnel.subjects()) {
+        if (store != null && tunnel.subjects().stream().anyMatch(state -> state.limit.tunnels() > 0)) {
+            closedLeases.add(tunnel);
+            // off the event loop that closed the tunnel, as every call to the store
+            limitsThread.submit(this::giveLeasesBack);
+        }
+    }
+
+    /**
+     * On the limits thread: gives back the leases of every tunnel closed since the last time, in
+     * one command per subject (ZREM with all its leases), before any acquire asked for later.
+     */
+    private void giveLeasesBack() {
+        Map<String, List<String>> leases = new HashMap<>();
+        TunnelLimits closed;
+        while ((closed = closedLeases.poll()) != null) {
+            for (SubjectState state : closed.subjects()) {
                 if (state.limit.tunnels() > 0) {
-                    subjects.add(new Subject(state.key, state.user, state.limit));
+                    leases.computeIfAbsent(state.key, key -> new ArrayList<>()).add(closed.lease());
                 }
             }
-            if (!subjects.isEmpty()) {
-                // off the event loop that closed the tunnel, as every call to the store
-                limitsThread.submit(() -> fleet.release(tunnel.lease(), subjects));
-            }
+        }
+        FleetStore fleet = store;
+        if (fleet != null && !leases.isEmpty()) {
+            fleet.release(leases);
         }
     }
 

@@ -214,15 +214,15 @@ public final class RedisFleetStore implements FleetStore {
     }
 
     @Override
-    public void release(String lease, List<Subject> subjects) {
+    public void release(Map<String, List<String>> leasesBySubject) {
         try {
             RedisAsyncCommands<String, String> commands = commands();
-            for (Subject subject : subjects) {
-                commands.zrem(key("tunnels", subject.key()), lease);
+            for (Map.Entry<String, List<String>> subject : leasesBySubject.entrySet()) {
+                commands.zrem(key("tunnels", subject.getKey()), subject.getValue().toArray(new String[0]));
             }
         } catch (RuntimeException e) {
-            // Not connected: the lease expires with its TTL.
-            log.debug("lease {} not given back: {}", lease, e.toString());
+            // Not connected: the leases expire with their TTL.
+            log.debug("leases {} not given back: {}", leasesBySubject, e.toString());
         }
     }
 
