@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,6 +30,7 @@ final class LimitsThread implements AutoCloseable {
     /** Set while a drain of {@link #calls} is scheduled and has not started taking calls. */
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Supplier<FleetStore> store;
+    private volatile boolean closed;
 
     /** @param store the store in use when a batch ends (flushed then), or null for none */
     LimitsThread(Supplier<FleetStore> store) {
@@ -37,9 +39,18 @@ final class LimitsThread implements AutoCloseable {
 
     /** Runs {@code call} on the limits thread soon, with any others asked for meanwhile. */
     void submit(Runnable call) {
+        if (closed) {
+            // a tunnel that closes after its server's limits: its lease expires with its TTL
+            // (and a stopped executor would take a lock to refuse the call, on an event loop)
+            return;
+        }
         calls.add(call);
         if (drainScheduled.compareAndSet(false, true)) {
-            executor.execute(this::drain);
+            try {
+                executor.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                log.debug("limits thread stopped; call dropped");
+            }
         }
     }
 
@@ -83,6 +94,7 @@ final class LimitsThread implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         executor.shutdownNow();
     }
 }
