@@ -96,6 +96,7 @@ class ComposeStackIT {
     void trafficFlowsThroughHaproxyWithProxyProtocolAndPrometheusScrapesBothReplicas() throws Exception {
         Map<String, Object> services = services();
         int lb = freePort();
+        int haproxyStats = freePort();
         int prometheusPort = freePort();
         int[] socks = {freePort(), freePort()};
         int[] admin = {freePort(), freePort()};
@@ -111,7 +112,7 @@ class ComposeStackIT {
                 run.addAll(command(services, name));
                 start(name, run);
             }
-            Path haproxyCfg = Files.writeString(dir.resolve("haproxy.cfg"), haproxyConfig(lb, socks, admin),
+            Path haproxyCfg = Files.writeString(dir.resolve("haproxy.cfg"), haproxyConfig(lb, haproxyStats, socks, admin),
                     StandardCharsets.UTF_8);
             start("haproxy", List.of("--volume", haproxyCfg + ":/usr/local/etc/haproxy/haproxy.cfg:ro", haproxyImage,
                     "haproxy", "-f", "/usr/local/etc/haproxy/haproxy.cfg", "-db"));
@@ -128,6 +129,12 @@ class ComposeStackIT {
             for (int port : admin) {
                 await("replica on admin port " + port + " connected to the limits' Redis").atMost(Duration.ofSeconds(30))
                         .until(() -> counter(port, STORE_CONNECTED) == 1);
+            }
+            // HAProxy may have marked a replica down while its JVM started (fall 2, inter 2s); it
+            // takes rise 2 checks to come back, and until then leastconn sends everything to the other
+            for (String server : List.of("ferry1", "ferry2")) {
+                await("HAProxy has " + server + " up").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> haproxyStatus(haproxyStats, server).equals("UP"));
             }
             String proxy = "127.0.0.1:" + lb;
             await("a fetch through HAProxy").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
@@ -194,7 +201,8 @@ class ComposeStackIT {
         return replace(config, "\"127.0.0.0/8\", ", "");
     }
 
-    private static String haproxyConfig(int lb, int[] socks, int[] admin) throws IOException {
+    /** The file's proxies, plus a stats page on loopback that the test reads the servers' states from. */
+    private static String haproxyConfig(int lb, int stats, int[] socks, int[] admin) throws IOException {
         String config = Files.readString(compose.resolve("haproxy.cfg"), StandardCharsets.UTF_8);
         config = replace(config, "bind :1080", "bind 127.0.0.1:" + lb);
         config = replace(config, " check port 9090 ", " check ");
@@ -203,7 +211,8 @@ class ComposeStackIT {
             config = replace(config, "server " + name + " " + name + ":1080 send-proxy-v2",
                     "server " + name + " 127.0.0.1:" + socks[i] + " send-proxy-v2 port " + admin[i]);
         }
-        return config;
+        return config + "\nlisten stats\n    mode http\n    bind 127.0.0.1:" + stats
+                + "\n    stats enable\n    stats uri /stats\n";
     }
 
     private static String prometheusConfig(int[] admin) throws IOException {
@@ -245,6 +254,28 @@ class ComposeStackIT {
         Matcher value = metric.matcher(get("http://127.0.0.1:" + admin + "/metrics"));
         assertThat(value.find()).as("%s on 127.0.0.1:%s", metric, admin).isTrue();
         return Long.parseLong(value.group(1));
+    }
+
+    /** The status column (UP, DOWN, ...) of backend ferry's server in HAProxy's CSV stats, or "" if unknown. */
+    private String haproxyStatus(int stats, String server) {
+        try {
+            List<String> header = null;
+            for (String line : get("http://127.0.0.1:" + stats + "/stats;csv").split("\n")) {
+                List<String> fields = List.of(line.split(",", -1));
+                if (line.startsWith("# ")) {
+                    header = List.of(line.substring(2).split(",", -1));
+                } else if (header != null && fields.size() > 1 && fields.get(0).equals("ferry")
+                        && fields.get(1).equals(server)) {
+                    return fields.get(header.indexOf("status"));
+                }
+            }
+            return "";
+        } catch (IOException | AssertionError e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
     }
 
     /** Prometheus' targets of job ferry whose last scrape succeeded. */

@@ -39,7 +39,8 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * The fleet's limits in Redis, through Lettuce (a Netty client: its I/O threads (2, Lettuce's
  * least) run event loops, nothing blocks). Each step is one Lua script, so it is atomic without locks and takes one
- * round trip: taking a lease checks and updates every subject at once ({@code acquire.lua}),
+ * round trip: taking a lease checks and updates every subject at once ({@code acquire.lua}, one
+ * run for the tunnels the limits thread asked for together),
  * a batch of bandwidth charges is one call ({@code charge.lua}), a quota reservation another
  * ({@code reserve.lua}). Redis' own clock ({@code TIME}) times the
  * leases and buckets, so the servers' clocks need not agree.
@@ -61,6 +62,8 @@ public final class RedisFleetStore implements FleetStore {
     private static final LuaScript RENEW = LuaScript.load("renew.lua");
     private static final LuaScript RESERVE = LuaScript.load("reserve.lua");
     private static final long RETRY_MILLIS = 1000;
+    /** Tunnels admitted in one script run at most: a longer run would hold up Redis' other clients. */
+    private static final int MOST_ACQUIRES_PER_CALL = 64;
     /**
      * How long making a connection may take: TCP, the TLS handshake and Redis' HELLO/AUTH. Longer
      * than one call's timeout, since a handshake on a busy machine can take more than 250 ms.
@@ -85,6 +88,13 @@ public final class RedisFleetStore implements FleetStore {
     private final RedisURI uri;
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile boolean closed;
+    /** Acquires not sent yet; the limits thread's alone, like every call. */
+    private final List<PendingAcquire> pendingAcquires = new ArrayList<>();
+
+    /** A tunnel's acquire held for the next batch, and where its answer goes. */
+    private record PendingAcquire(String lease, List<Subject> subjects, List<Quota.Window> windows,
+            CompletableFuture<Admission> answer) {
+    }
 
     public RedisFleetStore(ClusterSettings settings) {
         this.settings = settings;
@@ -182,31 +192,68 @@ public final class RedisFleetStore implements FleetStore {
 
     @Override
     public CompletionStage<Admission> acquire(String lease, List<Subject> subjects, List<Quota.Window> windows) {
-        String[] keys = new String[subjects.size() * 3];
-        List<String> args = new ArrayList<>(3 + subjects.size() * 4);
-        args.add(lease);
-        args.add(Long.toString(settings.leaseTtl().toMillis()));
-        args.add(Integer.toString(subjects.size()));
-        for (int i = 0; i < subjects.size(); i++) {
-            Subject subject = subjects.get(i);
-            Limit limit = subject.limit();
-            Quota.Window window = windows.get(i);
-            keys[i * 3] = key("tunnels", subject.key());
-            keys[i * 3 + 1] = key("rate", subject.key());
-            keys[i * 3 + 2] = quotaKey(subject, window);
-            args.add(Integer.toString(limit.tunnels()));
-            args.add(Double.toString(limit.connectionsPerSecond()));
-            args.add(Integer.toString(limit.connectionBurst()));
-            args.add(Long.toString(limit.quota() == null || window == null ? 0 : limit.quota().bytes()));
+        if (connection == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("not connected to " + settings.redis() + " yet"));
         }
-        return this.<List<Object>>eval(ACQUIRE, keys, args).thenApply(answer -> {
-            if (((Long) answer.get(0)) == 1L) {
-                return Admission.ADMITTED;
+        PendingAcquire pending = new PendingAcquire(lease, subjects, windows, new CompletableFuture<>());
+        pendingAcquires.add(pending);
+        if (pendingAcquires.size() >= MOST_ACQUIRES_PER_CALL) {
+            sendAcquires();
+        }
+        return pending.answer();
+    }
+
+    /**
+     * Sends the acquires held since the last call, as one run of {@code acquire.lua}. Every other
+     * call sends them first, so that Redis sees the calls in the order they were made (a lease given
+     * back after it was taken, never before).
+     */
+    private void sendAcquires() {
+        if (pendingAcquires.isEmpty()) {
+            return;
+        }
+        List<PendingAcquire> batch = List.copyOf(pendingAcquires);
+        pendingAcquires.clear();
+        List<String> keys = new ArrayList<>();
+        List<String> args = new ArrayList<>(2 + batch.size() * 6);
+        args.add(Long.toString(settings.leaseTtl().toMillis()));
+        args.add(Integer.toString(batch.size()));
+        for (PendingAcquire pending : batch) {
+            args.add(pending.lease());
+            args.add(Integer.toString(pending.subjects().size()));
+            for (int i = 0; i < pending.subjects().size(); i++) {
+                Subject subject = pending.subjects().get(i);
+                Limit limit = subject.limit();
+                Quota.Window window = pending.windows().get(i);
+                keys.add(key("tunnels", subject.key()));
+                keys.add(key("rate", subject.key()));
+                keys.add(quotaKey(subject, window));
+                args.add(Integer.toString(limit.tunnels()));
+                args.add(Double.toString(limit.connectionsPerSecond()));
+                args.add(Integer.toString(limit.connectionBurst()));
+                args.add(Long.toString(limit.quota() == null || window == null ? 0 : limit.quota().bytes()));
             }
-            int index = ((Long) answer.get(1)).intValue() - 1;
-            LimitRefusal reason = LimitRefusal.valueOf(((String) answer.get(2)).toUpperCase(Locale.ROOT));
-            return new Admission(false, index, reason);
+        }
+        this.<List<Object>>eval(ACQUIRE, keys.toArray(new String[0]), args).whenComplete((answers, failure) -> {
+            for (int i = 0; i < batch.size(); i++) {
+                CompletableFuture<Admission> answer = batch.get(i).answer();
+                if (failure != null) {
+                    answer.completeExceptionally(failure);
+                } else {
+                    answer.complete(admission((String) answers.get(i)));
+                }
+            }
         });
+    }
+
+    /** One tunnel's answer from {@code acquire.lua}: "ok", or the refusing subject's index and why. */
+    private static Admission admission(String answer) {
+        if (answer.equals("ok")) {
+            return Admission.ADMITTED;
+        }
+        int space = answer.indexOf(' ');
+        int index = Integer.parseInt(answer.substring(0, space)) - 1;
+        return new Admission(false, index, LimitRefusal.valueOf(answer.substring(space + 1).toUpperCase(Locale.ROOT)));
     }
 
     private String quotaKey(Subject subject, Quota.Window window) {
@@ -215,6 +262,7 @@ public final class RedisFleetStore implements FleetStore {
 
     @Override
     public void release(Map<String, List<String>> leasesBySubject) {
+        sendAcquires();
         try {
             RedisAsyncCommands<String, String> commands = commands();
             for (Map.Entry<String, List<String>> subject : leasesBySubject.entrySet()) {
@@ -228,6 +276,7 @@ public final class RedisFleetStore implements FleetStore {
 
     @Override
     public CompletionStage<Void> renew(Map<String, Set<String>> leasesBySubject) {
+        sendAcquires();
         List<CompletableFuture<Object>> renewals = new ArrayList<>();
         for (Map.Entry<String, Set<String>> entry : leasesBySubject.entrySet()) {
             List<String> args = new ArrayList<>(entry.getValue().size() + 1);
@@ -241,6 +290,7 @@ public final class RedisFleetStore implements FleetStore {
 
     @Override
     public CompletionStage<List<ChargeResult>> charge(List<Charge> charges) {
+        sendAcquires();
         String[] keys = new String[charges.size() * 2];
         List<String> args = new ArrayList<>(1 + charges.size() * 4);
         args.add(Integer.toString(charges.size()));
@@ -265,6 +315,7 @@ public final class RedisFleetStore implements FleetStore {
 
     @Override
     public CompletionStage<Reservation> reserve(Subject subject, Quota.Window window, long bytes) {
+        sendAcquires();
         List<String> args = List.of(Long.toString(bytes), Long.toString(subject.limit().quota().bytes()),
                 Long.toString(window.end().getEpochSecond()));
         return this.<List<Object>>eval(RESERVE, new String[] {quotaKey(subject, window)}, args)
@@ -301,7 +352,7 @@ public final class RedisFleetStore implements FleetStore {
             }
             // on Lettuce's I/O thread: sent at once, not left for the limits thread's next flush
             CompletionStage<T> byText = commands.<T>eval(script.text(), type, keys, args);
-            flush();
+            flushCommands();
             return byText;
         }).thenCompose(stage -> stage);
     }
@@ -313,6 +364,12 @@ public final class RedisFleetStore implements FleetStore {
 
     @Override
     public void flush() {
+        sendAcquires();
+        flushCommands();
+    }
+
+    /** Writes Lettuce's held commands (from any thread: no acquires are sent from here). */
+    private void flushCommands() {
         StatefulRedisConnection<String, String> current = connection;
         if (current != null) {
             current.flushCommands();
@@ -321,7 +378,16 @@ public final class RedisFleetStore implements FleetStore {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
+        // acquires of tunnels asked for just before a reload replaced this store: refused or
+        // admitted by the failure mode, not left waiting
+        for (PendingAcquire pending : List.copyOf(pendingAcquires)) {
+            pending.answer().completeExceptionally(new IllegalStateException("limits store " + settings.redis() + " closed"));
+        }
+        pendingAcquires.clear();
         StatefulRedisConnection<String, String> current = connection;
         if (current != null) {
             current.closeAsync();

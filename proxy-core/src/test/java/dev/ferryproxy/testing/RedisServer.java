@@ -106,17 +106,42 @@ public final class RedisServer implements AutoCloseable {
      * restart or a failover to a replica would: a client must then send the scripts themselves again.
      */
     public void flushScripts() throws IOException, InterruptedException {
+        String output = cli("SCRIPT", "FLUSH");
+        if (!output.equals("OK")) {
+            throw new IOException("redis-cli SCRIPT FLUSH answered '" + output + "'");
+        }
+    }
+
+    /**
+     * How many times {@code command} (lower case, e.g. {@code evalsha}) ran since the server
+     * started or {@link #resetStatistics()}, from {@code INFO commandstats}: 0 when it never ran.
+     */
+    public long commandCalls(String command) throws IOException, InterruptedException {
+        java.util.regex.Matcher calls = java.util.regex.Pattern.compile("(?m)^cmdstat_" + command + ":calls=(\\d+)")
+                .matcher(cli("INFO", "commandstats"));
+        return calls.find() ? Long.parseLong(calls.group(1)) : 0;
+    }
+
+    /** Zeroes the counts {@link #commandCalls} reads (CONFIG RESETSTAT). */
+    public void resetStatistics() throws IOException, InterruptedException {
+        cli("CONFIG", "RESETSTAT");
+    }
+
+    /** Runs one command with Debian's redis-cli and returns what it printed. */
+    private String cli(String... arguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p",
                 String.valueOf(address.getPort())));
         if (password != null) {
             command.addAll(List.of("-a", password, "--no-auth-warning"));
         }
-        command.addAll(List.of("SCRIPT", "FLUSH"));
+        command.addAll(List.of(arguments));
         Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(cli.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-        if (cli.waitFor() != 0 || !output.equals("OK")) {
-            throw new IOException("redis-cli SCRIPT FLUSH answered '" + output + "' (exit " + cli.exitValue() + ")");
+        if (cli.waitFor() != 0) {
+            throw new IOException("redis-cli " + String.join(" ", arguments) + " failed (exit " + cli.exitValue()
+                    + "): " + output);
         }
+        return output;
     }
 
     /** {@code redis://127.0.0.1:PORT}, or {@code rediss://} for a TLS server. */
