@@ -60,6 +60,11 @@ public record ClusterSettings(URI redis, char[] password, Path caFile, String ke
                 chargeBatchBytes);
     }
 
+    public ClusterSettings withTimeout(Duration callTimeout) {
+        return new ClusterSettings(redis, password, caFile, keyPrefix, callTimeout, onFailure, leaseTtl, chargeInterval,
+                chargeBatchBytes);
+    }
+
     public ClusterSettings withLeaseTtl(Duration ttl) {
         return new ClusterSettings(redis, password, caFile, keyPrefix, timeout, onFailure, ttl, chargeInterval,
                 chargeBatchBytes);

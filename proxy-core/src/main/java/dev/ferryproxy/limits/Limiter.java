@@ -19,10 +19,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
@@ -54,6 +56,10 @@ public final class Limiter implements AutoCloseable {
     private volatile ClusterSettings cluster;
     private volatile FleetStore store;
     private final LimitsThread limitsThread;
+    /** Tunnels waiting for the store's answer that have not been sent to it yet. */
+    private final Queue<WaitingAdmission> waitingAdmissions = new ConcurrentLinkedQueue<>();
+    /** Set while a batch of admissions is on its way to the store and back. */
+    private final AtomicBoolean admissionsInFlight = new AtomicBoolean();
     /** Tunnels closed whose leases the limits thread has not given back yet. */
     private final Queue<TunnelLimits> closedLeases = new ConcurrentLinkedQueue<>();
     private boolean ticking;
@@ -69,6 +75,11 @@ public final class Limiter implements AutoCloseable {
     private final LongAdder storeFailures = new LongAdder();
     private final EveryFewSeconds refusalLog = new EveryFewSeconds(5, TimeUnit.SECONDS);
     private final EveryFewSeconds storeLog = new EveryFewSeconds(5, TimeUnit.SECONDS);
+
+    /** A tunnel admitted here, waiting to be sent to the store, and where its answer goes. */
+    private record WaitingAdmission(TunnelLimits tunnel, List<Subject> subjects, List<Quota.Window> windows,
+            ClusterSettings settings, Promise<TunnelLimits> admitted) {
+    }
 
     private Limiter(LimitsPolicy policy, ClusterSettings cluster, Function<ClusterSettings, FleetStore> stores) {
         this.policy = policy;
@@ -99,6 +110,7 @@ public final class Limiter implements AutoCloseable {
         if (settings == null || store == null) {
             return;
         }
+        giveLeasesBack();
         long now = System.nanoTime();
         boolean connectedNow = store.connected();
         if (connectedNow && !storeWasConnected) {
@@ -241,9 +253,60 @@ public final class Limiter implements AutoCloseable {
         Promise<TunnelLimits> admitted = channel.eventLoop().newPromise();
         List<Quota.Window> windows = new ArrayList<>(taken.size());
         taken.forEach(state -> windows.add(state.window()));
+        waitingAdmissions.add(new WaitingAdmission(tunnel, subjects, windows, settings, admitted));
         // Lettuce takes a lock to write a command: never from an event loop, so from the limits thread
-        // (with the other tunnels' calls of the moment, in one write).
-        limitsThread.submit(() -> fleet.acquire(tunnel.lease(), subjects, windows).whenComplete((answer, failure) -> {
+        limitsThread.submit(this::sendAdmissions, channel.eventLoop());
+        return admitted;
+    }
+
+    /**
+     * On the limits thread: sends the tunnels waiting for the store's answer, together, unless the
+     * previous batch is still on its way; its answer sends the next. Under load the batches grow
+     * to what arrives in one round trip, and the store's work per tunnel shrinks with them; alone, a
+     * tunnel goes at once.
+     */
+    private void sendAdmissions() {
+        if (waitingAdmissions.isEmpty() || !admissionsInFlight.compareAndSet(false, true)) {
+            return;
+        }
+        FleetStore fleet = store;
+        List<CompletableFuture<FleetStore.Admission>> answers = new ArrayList<>();
+        WaitingAdmission waiting;
+        while ((waiting = waitingAdmissions.poll()) != null) {
+            if (waiting.tunnel().isReleased()) {
+                // its client left before the answer: no lease to take (and none to give back)
+                waiting.admitted().cancel(false);
+                continue;
+            }
+            answers.add(ask(fleet, waiting));
+        }
+        CompletableFuture.allOf(answers.toArray(new CompletableFuture<?>[0])).whenComplete((done, failure) -> {
+            admissionsInFlight.set(false);
+            if (!waitingAdmissions.isEmpty()) {
+                limitsThread.submit(this::sendAdmissions);
+            }
+        });
+    }
+
+    /** Asks {@code fleet} to admit one tunnel and settles its promise with the answer. */
+    private CompletableFuture<FleetStore.Admission> ask(FleetStore fleet, WaitingAdmission waiting) {
+        TunnelLimits tunnel = waiting.tunnel();
+        List<Subject> subjects = waiting.subjects();
+        ClusterSettings settings = waiting.settings();
+        Promise<TunnelLimits> admitted = waiting.admitted();
+        if (fleet == null) {
+            // a reload took the store away meanwhile: this server's own limits admitted it
+            admitted.trySuccess(tunnel);
+            return CompletableFuture.completedFuture(FleetStore.Admission.ADMITTED);
+        }
+        CompletableFuture<FleetStore.Admission> answer;
+        try {
+            answer = fleet.acquire(tunnel.lease(), subjects, waiting.windows()).toCompletableFuture();
+        } catch (RuntimeException e) {
+            // answered as a failed call: a batch that never completes would hold every later tunnel
+            answer = CompletableFuture.failedFuture(e);
+        }
+        return answer.whenComplete((admission, failure) -> {
             if (failure != null) {
                 storeFailed("taking a tunnel lease", failure);
                 if (settings.onFailure() == StoreFailureMode.CLOSED) {
@@ -253,16 +316,15 @@ public final class Limiter implements AutoCloseable {
                 } else {
                     admitted.trySuccess(tunnel);
                 }
-            } else if (!answer.admitted()) {
+            } else if (!admission.admitted()) {
                 tunnel.release();
-                Subject refusing = subjects.get(Math.max(0, answer.subject()));
-                countRefusal(refusing, answer.reason());
-                admitted.tryFailure(new LimitExceededException(answer.reason(), refusing.describe()));
+                Subject refusing = subjects.get(Math.max(0, admission.subject()));
+                countRefusal(refusing, admission.reason());
+                admitted.tryFailure(new LimitExceededException(admission.reason(), refusing.describe()));
             } else {
                 admitted.trySuccess(tunnel);
             }
-        }));
-        return admitted;
+        });
     }
 
     private Future<TunnelLimits> refuse(Channel channel, Subject subject, LimitRefusal reason) {
@@ -391,9 +453,9 @@ public final class Limiter implements AutoCloseable {
             state.release();
         }
         if (store != null && tunnel.subjects().stream().anyMatch(state -> state.limit.tunnels() > 0)) {
+            // given back at the limits thread's next tick (within 25 ms), with every other lease of
+            // tunnels closed meanwhile: no wake-up and no command per tunnel
             closedLeases.add(tunnel);
-            // off the event loop that closed the tunnel, as every call to the store
-            limitsThread.submit(this::giveLeasesBack);
         }
     }
 
@@ -515,6 +577,16 @@ public final class Limiter implements AutoCloseable {
     /** Calls to the shared store that failed or timed out. */
     public long storeFailures() {
         return storeFailures.sum();
+    }
+
+    /** Tunnels waiting to be sent to the store (the batch before them is still on its way). */
+    public int admissionsWaiting() {
+        return waitingAdmissions.size();
+    }
+
+    /** Whether a batch of tunnels is on its way to the store and back. */
+    public boolean admissionsInFlight() {
+        return admissionsInFlight.get();
     }
 
     /** Tunnels a user holds on this server now (0 when the user has no limit). */

@@ -1,5 +1,7 @@
 package dev.ferryproxy.limits;
 
+import io.netty.channel.EventLoop;
+import io.netty.channel.SingleThreadEventLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +41,17 @@ final class LimitsThread implements AutoCloseable {
 
     /** Runs {@code call} on the limits thread soon, with any others asked for meanwhile. */
     void submit(Runnable call) {
+        submit(call, null);
+    }
+
+    /**
+     * Runs {@code call} on the limits thread soon, with any others asked for meanwhile. Asked from
+     * {@code caller}, an event loop (or null): the limits thread is woken when the loop's current
+     * iteration ends, so that the other channels the iteration serves add their calls to the same
+     * batch. Woken at once, on one core the limits thread would take the core from the loop after
+     * each call and send batches of one or two.
+     */
+    void submit(Runnable call, EventLoop caller) {
         if (closed) {
             // a tunnel that closes after its server's limits: its lease expires with its TTL
             // (and a stopped executor would take a lock to refuse the call, on an event loop)
@@ -46,11 +59,23 @@ final class LimitsThread implements AutoCloseable {
         }
         calls.add(call);
         if (drainScheduled.compareAndSet(false, true)) {
-            try {
-                executor.execute(this::drain);
-            } catch (RejectedExecutionException e) {
-                log.debug("limits thread stopped; call dropped");
+            if (caller instanceof SingleThreadEventLoop loop && loop.inEventLoop()) {
+                try {
+                    loop.executeAfterEventLoopIteration(this::startDrain);
+                    return;
+                } catch (RejectedExecutionException e) {
+                    // the loop is stopping: wake the limits thread now
+                }
             }
+            startDrain();
+        }
+    }
+
+    private void startDrain() {
+        try {
+            executor.execute(this::drain);
+        } catch (RejectedExecutionException e) {
+            log.debug("limits thread stopped; call dropped");
         }
     }
 

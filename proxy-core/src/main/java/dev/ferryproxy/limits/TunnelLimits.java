@@ -104,6 +104,11 @@ public final class TunnelLimits {
         return subjects;
     }
 
+    /** Whether the tunnel's slots were given back (its client closed, or it was refused). */
+    boolean isReleased() {
+        return released.get();
+    }
+
     /** Gives the tunnel's slots back; only the first call counts. */
     void release() {
         if (released.compareAndSet(false, true)) {

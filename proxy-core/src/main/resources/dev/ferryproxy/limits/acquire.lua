@@ -8,51 +8,79 @@
 --   bytes (0: none).
 -- Returns one string per tunnel: 'ok' when admitted, else 'SUBJECT REASON' (the refusing
 --   subject's 1-based index among the tunnel's, and tunnels, rate or quota).
+-- Each key is read once per run and its expiry and bucket written once at the end: the tunnels
+-- of a batch mostly share their subjects, and each call into Redis is most of a script's cost.
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local ttl = tonumber(ARGV[1])
 
+local held = {}        -- leases key -> live leases, counted once (after dropping the expired)
+local emptyAt = {}     -- rate bucket key -> when it is empty again, as this run leaves it
+local burstMsOf = {}   -- rate bucket key -> its burst in ms, for its expiry
+local quotaUsed = {}   -- quota key -> bytes reserved in the period
+local leaseKeys = {}   -- leases keys that took a lease, to expire at the end
+
+local function liveLeases(key)
+  if held[key] == nil then
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+    held[key] = redis.call('ZCARD', key)
+  end
+  return held[key]
+end
+
+local function rateBase(key)
+  if emptyAt[key] == nil then
+    emptyAt[key] = math.max(tonumber(redis.call('GET', key) or '0'), now)
+  end
+  return emptyAt[key]
+end
+
+local function quotaOf(key)
+  if quotaUsed[key] == nil then
+    quotaUsed[key] = tonumber(redis.call('GET', key) or '0')
+  end
+  return quotaUsed[key]
+end
+
 -- The tunnel whose subjects' limits start at ARGV[arg] and keys at KEYS[key].
 local function admit(lease, count, arg, key)
-  local rateEmptyAt = {}
+  local nextEmptyAt = {}
   for i = 1, count do
     local a, k = arg + (i - 1) * 4, key + (i - 1) * 3
-    local leases, bucket, quota = KEYS[k], KEYS[k + 1], KEYS[k + 2]
     local maxTunnels, perSecond = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
     local burst, quotaBytes = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-    if quotaBytes > 0 and tonumber(redis.call('GET', quota) or '0') >= quotaBytes then
+    if quotaBytes > 0 and quotaOf(KEYS[k + 2]) >= quotaBytes then
       return i .. ' quota'
     end
     if maxTunnels > 0 then
-      redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+      local others = liveLeases(KEYS[k])
       -- not this lease itself: a renewal can write it just before (the tunnel counts as open on
       -- its server while this call is on its way)
-      local held = redis.call('ZCARD', leases)
-      if redis.call('ZSCORE', leases, lease) then
-        held = held - 1
+      if redis.call('ZSCORE', KEYS[k], lease) then
+        others = others - 1
       end
-      if held >= maxTunnels then
+      if others >= maxTunnels then
         return i .. ' tunnels'
       end
     end
     if perSecond > 0 then
       local interval = 1000 / perSecond
-      local base = math.max(tonumber(redis.call('GET', bucket) or '0'), now)
+      local base = rateBase(KEYS[k + 1])
       if base - now > (burst - 1) * interval then
         return i .. ' rate'
       end
-      rateEmptyAt[i] = base + interval
+      nextEmptyAt[i] = base + interval
     end
   end
   for i = 1, count do
     local a, k = arg + (i - 1) * 4, key + (i - 1) * 3
     if tonumber(ARGV[a]) > 0 then
-      redis.call('ZADD', KEYS[k], now + ttl, lease)
-      redis.call('PEXPIRE', KEYS[k], ttl * 2)
+      held[KEYS[k]] = held[KEYS[k]] + redis.call('ZADD', KEYS[k], now + ttl, lease)
+      leaseKeys[KEYS[k]] = true
     end
-    if rateEmptyAt[i] then
-      local burstMs = tonumber(ARGV[a + 2]) * 1000 / tonumber(ARGV[a + 1])
-      redis.call('SET', KEYS[k + 1], tostring(rateEmptyAt[i]), 'PX', math.ceil(rateEmptyAt[i] - now + burstMs) + 1000)
+    if nextEmptyAt[i] then
+      emptyAt[KEYS[k + 1]] = nextEmptyAt[i]
+      burstMsOf[KEYS[k + 1]] = tonumber(ARGV[a + 2]) * 1000 / tonumber(ARGV[a + 1])
     end
   end
   return 'ok'
@@ -65,5 +93,11 @@ for t = 1, tonumber(ARGV[2]) do
   answers[t] = admit(lease, count, arg + 2, key)
   arg = arg + 2 + count * 4
   key = key + count * 3
+end
+for leases in pairs(leaseKeys) do
+  redis.call('PEXPIRE', leases, ttl * 2)
+end
+for bucket, burstMs in pairs(burstMsOf) do
+  redis.call('SET', bucket, tostring(emptyAt[bucket]), 'PX', math.ceil(emptyAt[bucket] - now + burstMs) + 1000)
 end
 return answers

@@ -153,6 +153,56 @@ class FleetLimitsEndToEndTest {
     }
 
     @Test
+    void tunnelsThatComeWhileABatchIsOnItsWayGoTogetherInTheNext() throws Exception {
+        // calls may wait out the pause below: a store slower than this fails the test, not the tunnel
+        ProxyPolicy policy = new ProxyPolicy(new AccessRules(List.of()), UserDirectory.of(Map.of("alice", CREDENTIAL)), true);
+        fleet.add(RunningProxy.start(dns.address(), b -> b.policy(policy)
+                .limits(new LimitsPolicy(Limit.NONE, Map.of("alice", tunnels(10)), List.of()))
+                .cluster(ClusterSettings.of(redis.uri()).withTimeout(Duration.ofSeconds(15))
+                        // no renewal (a script run too) while the test counts runs
+                        .withLeaseTtl(Duration.ofSeconds(60))).workerThreads(1)));
+        dev.ferryproxy.limits.Limiter limiter = fleet.get(0).server().limiter();
+        Awaitility.await().atMost(TIMEOUT).until(limiter::storeConnected);
+        assertThat(connect(0, echo.address())).as("a first tunnel (the script loaded)").isZero();
+        redis.resetStatistics();
+
+        // long enough for four logins and CONNECTs; under the clients' 5 s read timeout
+        redis.pauseWrites(Duration.ofSeconds(3));
+        CompletableFuture<Integer> first = connectLater();
+        Awaitility.await().atMost(TIMEOUT).until(() -> limiter.admissionsInFlight() && limiter.admissionsWaiting() == 0);
+        List<CompletableFuture<Integer>> next = List.of(connectLater(), connectLater(), connectLater());
+        connectLater(); // a client that leaves while its tunnel waits
+        RawSocksClient leaver = last();
+        Awaitility.await().atMost(TIMEOUT).until(() -> limiter.admissionsWaiting() == 4);
+        leaver.close();
+        Awaitility.await().atMost(TIMEOUT).until(() -> limiter.tunnelsOfUser("alice") == 5);
+
+        assertThat(first.get(20, TimeUnit.SECONDS)).as("the tunnel sent alone").isZero();
+        List<Integer> replies = new ArrayList<>();
+        for (CompletableFuture<Integer> reply : next) {
+            replies.add(reply.get(20, TimeUnit.SECONDS));
+        }
+        assertThat(replies).as("three more, under the limit").containsExactly(0x00, 0x00, 0x00);
+        assertThat(redis.commandCalls("evalsha")).as("script runs: the first tunnel's, then the three's").isEqualTo(2);
+        assertThat(redis.integerReply("ZCARD", ClusterSettings.DEFAULT_KEY_PREFIX + "tunnels:user:alice"))
+                .as("leases held: the five open tunnels', none for the client that left").isEqualTo(5);
+    }
+
+    /** A CONNECT as alice through server 0, answered on another thread; completes with the reply code. */
+    private CompletableFuture<Integer> connectLater() throws IOException {
+        RawSocksClient client = RawSocksClient.connect(fleet.get(0).address());
+        held.add(client);
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return Socks5Login.loginAndConnect(client, "alice", PASSWORD, SocksRequests.socks5Connect(echo.address()))
+                        .rep();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, readers);
+    }
+
+    @Test
     void aReloadThatAddsTheStoreMakesTheLimitFleetWide() throws Exception {
         startAlone(2, tunnels(1));
         assertThat(connect(0, echo.address())).as("alice's tunnel on A, kept open through the reload").isZero();

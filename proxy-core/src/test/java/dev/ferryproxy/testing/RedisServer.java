@@ -9,6 +9,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -120,6 +121,14 @@ public final class RedisServer implements AutoCloseable {
         java.util.regex.Matcher calls = java.util.regex.Pattern.compile("(?m)^cmdstat_" + command + ":calls=(\\d+)")
                 .matcher(cli("INFO", "commandstats"));
         return calls.find() ? Long.parseLong(calls.group(1)) : 0;
+    }
+
+    /**
+     * Holds every client's writing commands (scripts included) for {@code pause} (CLIENT PAUSE ...
+     * WRITE): they wait in the server, unanswered, as under a slow store; reads such as INFO go on.
+     */
+    public void pauseWrites(Duration pause) throws IOException, InterruptedException {
+        cli("CLIENT", "PAUSE", Long.toString(pause.toMillis()), "WRITE");
     }
 
     /** Zeroes the counts {@link #commandCalls} reads (CONFIG RESETSTAT). */
