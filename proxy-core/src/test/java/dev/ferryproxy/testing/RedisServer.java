@@ -131,6 +131,11 @@ public final class RedisServer implements AutoCloseable {
         cli("CLIENT", "PAUSE", Long.toString(pause.toMillis()), "WRITE");
     }
 
+    /** Ends a {@link #pauseWrites} early: the blocked commands run now, in order. */
+    public void unpause() throws IOException, InterruptedException {
+        cli("CLIENT", "UNPAUSE");
+    }
+
     /** Zeroes the counts {@link #commandCalls} reads (CONFIG RESETSTAT). */
     public void resetStatistics() throws IOException, InterruptedException {
         cli("CONFIG", "RESETSTAT");
