@@ -17,9 +17,20 @@ public interface FleetStore extends AutoCloseable {
      * @param admitted whether every subject had room
      * @param subject the index of the refusing subject, -1 when admitted
      * @param reason why it refused, null when admitted
+     * @param spares the spare slots and tokens granted per subject, in the subjects' order (empty:
+     *     none); see {@link #acquire(String, List, List, List)}
      */
-    record Admission(boolean admitted, int subject, LimitRefusal reason) {
+    record Admission(boolean admitted, int subject, LimitRefusal reason, List<Integer> spares) {
         public static final Admission ADMITTED = new Admission(true, -1, null);
+
+        public Admission(boolean admitted, int subject, LimitRefusal reason) {
+            this(admitted, subject, reason, List.of());
+        }
+
+        /** The spares granted for the subject at {@code index}. */
+        public int sparesOf(int index) {
+            return spares.isEmpty() ? 0 : spares.get(index);
+        }
     }
 
     /**
@@ -55,7 +66,18 @@ public interface FleetStore extends AutoCloseable {
      * none: refused when any subject holds its tunnels, is out of tokens or has spent its quota.
      * {@code windows} holds each subject's quota period (null entries without a quota).
      */
-    CompletionStage<Admission> acquire(String lease, List<Subject> subjects, List<Quota.Window> windows);
+    default CompletionStage<Admission> acquire(String lease, List<Subject> subjects, List<Quota.Window> windows) {
+        return acquire(lease, subjects, windows, List.of());
+    }
+
+    /**
+     * {@link #acquire(String, List, List)}, and for each subject up to {@code spares} (by index;
+     * empty: none) more slots and tokens for this server to admit its next tunnels with, without a
+     * call. Each spare slot is a lease named {@code lease.1}, {@code lease.2} and so on. The store
+     * grants them only while the subject is far from its limits (docs/limits.md, Spares).
+     */
+    CompletionStage<Admission> acquire(String lease, List<Subject> subjects, List<Quota.Window> windows,
+            List<Integer> spares);
 
     /**
      * Gives leases back, by {@link Subject#key()} (best effort: a lease not given back expires

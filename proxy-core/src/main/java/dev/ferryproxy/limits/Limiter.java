@@ -62,6 +62,12 @@ public final class Limiter implements AutoCloseable {
     private final AtomicBoolean admissionsInFlight = new AtomicBoolean();
     /** Tunnels closed whose leases the limits thread has not given back yet. */
     private final Queue<TunnelLimits> closedLeases = new ConcurrentLinkedQueue<>();
+    /** Subjects that may hold spare leases, for the limits thread to give back those not wanted. */
+    private final Set<SubjectState> withSpares = ConcurrentHashMap.newKeySet();
+    /** Spare leases a subject keeps while far from its limits; the rest go back at the next tick. */
+    static final int MOST_SPARES_KEPT = 2 * SubjectState.MOST_SPARES_PER_CALL;
+    /** Spares no tunnel took for this long go back: a server that went quiet holds none. */
+    private static final long SPARE_IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private boolean ticking;
     private long lastChargeNanos = System.nanoTime();
     private long lastRenewalNanos = System.nanoTime();
@@ -73,6 +79,7 @@ public final class Limiter implements AutoCloseable {
     private final Map<LimitRefusal, LongAdder> refused = new EnumMap<>(LimitRefusal.class);
     private final LongAdder quotaClosures = new LongAdder();
     private final LongAdder storeFailures = new LongAdder();
+    private final LongAdder sparesTaken = new LongAdder();
     private final EveryFewSeconds refusalLog = new EveryFewSeconds(5, TimeUnit.SECONDS);
     private final EveryFewSeconds storeLog = new EveryFewSeconds(5, TimeUnit.SECONDS);
 
@@ -150,8 +157,13 @@ public final class Limiter implements AutoCloseable {
         if (next != null) {
             startTicking();
         }
-        // The new store learns the open tunnels' leases at the first tick that finds it connected.
-        limitsThread.submit(() -> storeWasConnected = false);
+        // The new store learns the open tunnels' leases at the first tick that finds it connected;
+        // spares held in the old one are forgotten there (they expire with their TTL).
+        limitsThread.submit(() -> {
+            storeWasConnected = false;
+            states.values().forEach(SubjectState::dropSpares);
+            withSpares.clear();
+        });
         if (previous != null) {
             limitsThread.submit(previous::close);
         }
@@ -239,15 +251,21 @@ public final class Limiter implements AutoCloseable {
         }
         TunnelLimits tunnel = new TunnelLimits(this, List.copyOf(taken), serverId + ":" + leaseNumbers.incrementAndGet(),
                 channel);
-        taken.forEach(state -> state.open.add(tunnel));
-        channel.closeFuture().addListener(closed -> tunnel.release());
         FleetStore fleet = store;
         ClusterSettings settings = cluster;
+        // before the tunnel is among the open ones, whose leases a renewal reads
+        boolean fromSpares = fleet != null && settings != null && admitWithSpares(tunnel, fleet, now);
+        if (fromSpares) {
+            sparesTaken.increment();
+        }
+        taken.forEach(state -> state.open.add(tunnel));
+        channel.closeFuture().addListener(closed -> tunnel.release());
         if (fleet != null && settings != null) {
             // Reserve quota now, so that the tunnel's first reads need not wait for it.
             taken.forEach(state -> reserveIfLow(state, settings));
         }
-        if (fleet == null || settings == null || subjects.stream().noneMatch(subject -> subject.limit().limitsAdmission())) {
+        if (fromSpares || fleet == null || settings == null
+                || subjects.stream().noneMatch(subject -> subject.limit().limitsAdmission())) {
             return channel.eventLoop().newSucceededFuture(tunnel);
         }
         Promise<TunnelLimits> admitted = channel.eventLoop().newPromise();
@@ -257,6 +275,37 @@ public final class Limiter implements AutoCloseable {
         // Lettuce takes a lock to write a command: never from an event loop, so from the limits thread
         limitsThread.submit(this::sendAdmissions, channel.eventLoop());
         return admitted;
+    }
+
+    /**
+     * Admits {@code tunnel} with spare leases and tokens this server already holds in {@code fleet}
+     * for each of its subjects that bounds admission, all or none: no call to the store.
+     */
+    private static boolean admitWithSpares(TunnelLimits tunnel, FleetStore fleet, long now) {
+        List<SubjectState> subjects = tunnel.subjects();
+        String[] leases = new String[subjects.size()];
+        boolean any = false;
+        for (int i = 0; i < subjects.size(); i++) {
+            SubjectState state = subjects.get(i);
+            if (!state.limit.limitsAdmission()) {
+                continue;
+            }
+            String lease = state.takeSpare(now);
+            if (lease == null) {
+                for (int j = 0; j < i; j++) {
+                    if (leases[j] != null) {
+                        subjects.get(j).putBackSpare(leases[j]);
+                    }
+                }
+                return false;
+            }
+            leases[i] = lease;
+            any = true;
+        }
+        if (any) {
+            tunnel.admittedWithSpares(leases, fleet);
+        }
+        return any;
     }
 
     /**
@@ -299,14 +348,32 @@ public final class Limiter implements AutoCloseable {
             admitted.trySuccess(tunnel);
             return CompletableFuture.completedFuture(FleetStore.Admission.ADMITTED);
         }
+        List<SubjectState> states = tunnel.subjects();
+        List<Integer> spares = new ArrayList<>(states.size());
+        boolean askingForSpares = false;
+        for (SubjectState state : states) {
+            int wanted = state.sparesToAsk();
+            spares.add(wanted);
+            askingForSpares |= wanted > 0;
+        }
         CompletableFuture<FleetStore.Admission> answer;
         try {
-            answer = fleet.acquire(tunnel.lease(), subjects, waiting.windows()).toCompletableFuture();
+            answer = fleet.acquire(tunnel.lease(), subjects, waiting.windows(), askingForSpares ? spares : List.of())
+                    .toCompletableFuture();
         } catch (RuntimeException e) {
             // answered as a failed call: a batch that never completes would hold every later tunnel
             answer = CompletableFuture.failedFuture(e);
         }
         return answer.whenComplete((admission, failure) -> {
+            for (int i = 0; i < states.size(); i++) {
+                if (spares.get(i) > 0) {
+                    SubjectState state = states.get(i);
+                    state.sparesGranted(tunnel.lease(), admission == null ? 0 : admission.sparesOf(i), System.nanoTime());
+                    if (admission != null && admission.sparesOf(i) > 0) {
+                        withSpares.add(state);
+                    }
+                }
+            }
             if (failure != null) {
                 storeFailed("taking a tunnel lease", failure);
                 if (settings.onFailure() == StoreFailureMode.CLOSED) {
@@ -322,6 +389,7 @@ public final class Limiter implements AutoCloseable {
                 countRefusal(refusing, admission.reason());
                 admitted.tryFailure(new LimitExceededException(admission.reason(), refusing.describe()));
             } else {
+                tunnel.leasesHeldIn(fleet);
                 admitted.trySuccess(tunnel);
             }
         });
@@ -452,11 +520,23 @@ public final class Limiter implements AutoCloseable {
             state.open.remove(tunnel);
             state.release();
         }
-        if (store != null && tunnel.subjects().stream().anyMatch(state -> state.limit.tunnels() > 0)) {
-            // given back at the limits thread's next tick (within 25 ms), with every other lease of
-            // tunnels closed meanwhile: no wake-up and no command per tunnel
-            closedLeases.add(tunnel);
+        FleetStore fleet = store;
+        if (fleet == null || tunnel.subjects().stream().noneMatch(state -> state.limit.tunnels() > 0)) {
+            return;
         }
+        if (tunnel.heldIn() == fleet) {
+            // its leases become spares, for the next tunnels here (or given back at the next tick)
+            for (SubjectState state : tunnel.subjects()) {
+                if (state.limit.tunnels() > 0) {
+                    state.spareLeases.add(tunnel.leaseIn(state));
+                    withSpares.add(state);
+                }
+            }
+            return;
+        }
+        // given back at the limits thread's next tick (within 25 ms), with every other lease of
+        // tunnels closed meanwhile: no wake-up and no command per tunnel
+        closedLeases.add(tunnel);
     }
 
     /**
@@ -469,23 +549,49 @@ public final class Limiter implements AutoCloseable {
         while ((closed = closedLeases.poll()) != null) {
             for (SubjectState state : closed.subjects()) {
                 if (state.limit.tunnels() > 0) {
-                    leases.computeIfAbsent(state.key, key -> new ArrayList<>()).add(closed.lease());
+                    leases.computeIfAbsent(state.key, key -> new ArrayList<>()).add(closed.leaseIn(state));
                 }
             }
         }
+        giveSparesBack(leases);
         FleetStore fleet = store;
         if (fleet != null && !leases.isEmpty()) {
             fleet.release(leases);
         }
     }
 
-    /** On the limits thread: renews the leases of every open tunnel whose subject bounds tunnels. */
+    /**
+     * On the limits thread: adds to {@code leases} the spares not wanted: all of a subject's once
+     * the store granted it none at the last asking (it is near a limit fleet-wide) or when no
+     * tunnel took one for a second, and those above {@link #MOST_SPARES_KEPT} otherwise.
+     */
+    private void giveSparesBack(Map<String, List<String>> leases) {
+        long now = System.nanoTime();
+        for (SubjectState state : withSpares) {
+            boolean wanted = state.roomy && state.limit.tunnels() > 0 && now - state.lastSpareUse < SPARE_IDLE_NANOS;
+            int excess = state.spareLeases.size() - (wanted ? MOST_SPARES_KEPT : 0);
+            String lease;
+            for (int i = 0; i < excess && (lease = state.spareLeases.pollLast()) != null; i++) {
+                leases.computeIfAbsent(state.key, key -> new ArrayList<>()).add(lease);
+            }
+            if (state.spareLeases.isEmpty()) {
+                withSpares.remove(state);
+                if (!state.spareLeases.isEmpty()) {
+                    // a tunnel closed meanwhile and left one
+                    withSpares.add(state);
+                }
+            }
+        }
+    }
+
+    /** On the limits thread: renews the leases of every open tunnel whose subject bounds tunnels, and the spares. */
     private void renewLeases() {
         Map<String, Set<String>> leases = new HashMap<>();
         for (SubjectState state : states.values()) {
-            if (state.limit.tunnels() > 0 && !state.open.isEmpty()) {
+            if (state.limit.tunnels() > 0 && (!state.open.isEmpty() || !state.spareLeases.isEmpty())) {
                 Set<String> names = ConcurrentHashMap.newKeySet();
-                state.open.forEach(tunnel -> names.add(tunnel.lease()));
+                state.open.forEach(tunnel -> names.add(tunnel.leaseIn(state)));
+                names.addAll(state.spareLeases);
                 leases.put(state.key, names);
             }
         }
@@ -549,7 +655,7 @@ public final class Limiter implements AutoCloseable {
     private void forgetIdleAddresses() {
         long now = System.nanoTime();
         states.values().removeIf(state -> state.key.startsWith("addr:") && state.tunnels.get() == 0
-                && state.open.isEmpty() && now - state.lastActivity > IDLE_ADDRESS_NANOS);
+                && state.open.isEmpty() && state.spareLeases.isEmpty() && now - state.lastActivity > IDLE_ADDRESS_NANOS);
     }
 
     private void storeFailed(String doing, Throwable failure) {
@@ -562,6 +668,11 @@ public final class Limiter implements AutoCloseable {
                             : "closed (tunnels under a fleet-wide limit refused)",
                     heldBack > 0 ? " (" + heldBack + " more failures since the last line)" : "");
         }
+    }
+
+    /** Tunnels admitted with spares, without a call to the store, so far. */
+    public long admittedWithSpares() {
+        return sparesTaken.sum();
     }
 
     /** Tunnels refused for {@code reason} so far. */

@@ -93,7 +93,7 @@ public final class RedisFleetStore implements FleetStore {
 
     /** A tunnel's acquire held for the next batch, and where its answer goes. */
     private record PendingAcquire(String lease, List<Subject> subjects, List<Quota.Window> windows,
-            CompletableFuture<Admission> answer) {
+            List<Integer> spares, CompletableFuture<Admission> answer) {
     }
 
     public RedisFleetStore(ClusterSettings settings) {
@@ -191,11 +191,12 @@ public final class RedisFleetStore implements FleetStore {
     }
 
     @Override
-    public CompletionStage<Admission> acquire(String lease, List<Subject> subjects, List<Quota.Window> windows) {
+    public CompletionStage<Admission> acquire(String lease, List<Subject> subjects, List<Quota.Window> windows,
+            List<Integer> spares) {
         if (connection == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("not connected to " + settings.redis() + " yet"));
         }
-        PendingAcquire pending = new PendingAcquire(lease, subjects, windows, new CompletableFuture<>());
+        PendingAcquire pending = new PendingAcquire(lease, subjects, windows, spares, new CompletableFuture<>());
         pendingAcquires.add(pending);
         if (pendingAcquires.size() >= MOST_ACQUIRES_PER_CALL) {
             sendAcquires();
@@ -215,7 +216,7 @@ public final class RedisFleetStore implements FleetStore {
         List<PendingAcquire> batch = List.copyOf(pendingAcquires);
         pendingAcquires.clear();
         List<String> keys = new ArrayList<>();
-        List<String> args = new ArrayList<>(2 + batch.size() * 6);
+        List<String> args = new ArrayList<>(2 + batch.size() * 7);
         args.add(Long.toString(settings.leaseTtl().toMillis()));
         args.add(Integer.toString(batch.size()));
         for (PendingAcquire pending : batch) {
@@ -232,6 +233,7 @@ public final class RedisFleetStore implements FleetStore {
                 args.add(Double.toString(limit.connectionsPerSecond()));
                 args.add(Integer.toString(limit.connectionBurst()));
                 args.add(Long.toString(limit.quota() == null || window == null ? 0 : limit.quota().bytes()));
+                args.add(Integer.toString(pending.spares().isEmpty() ? 0 : pending.spares().get(i)));
             }
         }
         this.<List<Object>>eval(ACQUIRE, keys.toArray(new String[0]), args).whenComplete((answers, failure) -> {
@@ -246,10 +248,24 @@ public final class RedisFleetStore implements FleetStore {
         });
     }
 
-    /** One tunnel's answer from {@code acquire.lua}: "ok", or the refusing subject's index and why. */
-    private static Admission admission(String answer) {
+    /**
+     * One tunnel's answer from {@code acquire.lua}: "ok" (with the spares granted per subject when
+     * any was asked for), or the refusing subject's index and why.
+     */
+    static Admission admission(String answer) {
         if (answer.equals("ok")) {
             return Admission.ADMITTED;
+        }
+        if (answer.startsWith("ok ")) {
+            String[] counts = answer.substring(3).split(" ");
+            List<Integer> spares = new ArrayList<>(counts.length);
+            boolean any = false;
+            for (String count : counts) {
+                int granted = Integer.parseInt(count);
+                any |= granted > 0;
+                spares.add(granted);
+            }
+            return any ? new Admission(true, -1, null, List.copyOf(spares)) : Admission.ADMITTED;
         }
         int space = answer.indexOf(' ');
         int index = Integer.parseInt(answer.substring(0, space)) - 1;

@@ -3,8 +3,10 @@ package dev.ferryproxy.limits;
 import dev.ferryproxy.relay.ReadThrottle;
 
 import java.time.Instant;
+import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -61,6 +63,31 @@ final class SubjectState {
     /** System.nanoTime() of the last tunnel opened or closed, for forgetting idle per-address subjects. */
     volatile long lastActivity = System.nanoTime();
 
+    /** Spares asked of the store with one tunnel, at most. */
+    static final int MOST_SPARES_PER_CALL = 16;
+    /** Fewer than this are not worth asking for: the limit is small, and exact admission matters more. */
+    static final int FEWEST_SPARES = 4;
+    /** How long spare tokens stay good: a server cannot save them up into a burst later. */
+    static final long SPARE_TOKEN_LIFE_NANOS = 1_000_000_000L;
+    /** What {@link #takeSpare} returns for a subject that bounds no tunnels: a token, no lease. */
+    static final String NO_LEASE = "";
+
+    /**
+     * With a shared store: leases this server holds in the store and no tunnel uses, granted as
+     * spares or left by tunnels that closed. A tunnel admitted here takes one instead of a call to
+     * the store; the limits thread gives back those not wanted (docs/limits.md, Spares).
+     */
+    final Deque<String> spareLeases = new ConcurrentLinkedDeque<>();
+    /** Connection tokens the store granted with spares, good until {@link #spareTokensExpireAt}. */
+    private final AtomicInteger spareTokens = new AtomicInteger();
+    private volatile long spareTokensExpireAt;
+    /** Set while a call that asks for spares is on its way, so that one call at a time asks. */
+    final AtomicBoolean askingForSpares = new AtomicBoolean();
+    /** Whether the store granted spares at the last asking: the subject is far from its limits fleet-wide. */
+    volatile boolean roomy;
+    /** System.nanoTime() when spares were last granted or taken: spares left unused a second are given back. */
+    volatile long lastSpareUse;
+
     SubjectState(Subject subject) {
         this.key = subject.key();
         this.user = subject.user();
@@ -85,6 +112,108 @@ final class SubjectState {
             return LimitRefusal.RATE;
         }
         return null;
+    }
+
+    /**
+     * How many spares to ask the store for with a tunnel of this subject now, 0 for none: none for
+     * small limits, none while another call asks.
+     */
+    int sparesToAsk() {
+        Limit current = limit;
+        if (current.tunnels() == 0 && current.connectionsPerSecond() == 0) {
+            // nothing to count a spare in: a quota alone is checked by the store per tunnel
+            return 0;
+        }
+        int wanted = MOST_SPARES_PER_CALL;
+        if (current.tunnels() > 0) {
+            wanted = Math.min(wanted, current.tunnels() / 4);
+        }
+        if (current.connectionsPerSecond() > 0) {
+            wanted = Math.min(wanted, current.connectionBurst() / 4);
+        }
+        return wanted >= FEWEST_SPARES && askingForSpares.compareAndSet(false, true) ? wanted : 0;
+    }
+
+    /**
+     * The store's answer to a call that asked for spares with the tunnel leased as {@code lease}:
+     * {@code granted} leases named {@code lease.1} and on, and as many tokens.
+     */
+    void sparesGranted(String lease, int granted, long nowNanos) {
+        Limit current = limit;
+        roomy = granted > 0;
+        if (granted > 0) {
+            lastSpareUse = nowNanos;
+        }
+        if (granted > 0 && current.tunnels() > 0) {
+            for (int i = 1; i <= granted; i++) {
+                spareLeases.add(lease + "." + i);
+            }
+        }
+        if (granted > 0 && current.connectionsPerSecond() > 0) {
+            spareTokensExpireAt = nowNanos + SPARE_TOKEN_LIFE_NANOS;
+            spareTokens.set(granted);
+        }
+        askingForSpares.set(false);
+    }
+
+    /**
+     * Takes a spare lease and token for a tunnel admitted here without asking the store:
+     * {@link #NO_LEASE} when the subject bounds no tunnels; null when there is none to take.
+     */
+    String takeSpare(long nowNanos) {
+        Limit current = limit;
+        if (current.tunnels() == 0 && current.connectionsPerSecond() == 0) {
+            return null;
+        }
+        // a quota spent as far as this server knows refused the tunnel before (admit); one spent
+        // elsewhere since closes it at its first read (docs/limits.md, Spares)
+        boolean needsToken = current.connectionsPerSecond() > 0;
+        if (needsToken && !takeSpareToken(nowNanos)) {
+            return null;
+        }
+        String lease = NO_LEASE;
+        if (current.tunnels() > 0) {
+            lease = spareLeases.poll();
+            if (lease == null) {
+                if (needsToken) {
+                    spareTokens.incrementAndGet();
+                }
+                return null;
+            }
+        }
+        lastSpareUse = nowNanos;
+        return lease;
+    }
+
+    /** Puts back what {@link #takeSpare} took, for a tunnel that another subject's spares could not admit. */
+    void putBackSpare(String lease) {
+        if (!lease.equals(NO_LEASE)) {
+            spareLeases.addFirst(lease);
+        }
+        if (limit.connectionsPerSecond() > 0) {
+            spareTokens.incrementAndGet();
+        }
+    }
+
+    private boolean takeSpareToken(long nowNanos) {
+        if (nowNanos - spareTokensExpireAt > 0) {
+            return false;
+        }
+        int left;
+        do {
+            left = spareTokens.get();
+            if (left <= 0) {
+                return false;
+            }
+        } while (!spareTokens.compareAndSet(left, left - 1));
+        return true;
+    }
+
+    /** Forgets the spares (the store they were granted in was replaced). */
+    void dropSpares() {
+        spareLeases.clear();
+        spareTokens.set(0);
+        roomy = false;
     }
 
     /** Gives back the slot {@link #admit} took. */

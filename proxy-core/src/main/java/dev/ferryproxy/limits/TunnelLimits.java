@@ -23,6 +23,10 @@ public final class TunnelLimits {
     private final AtomicBoolean closingForQuota = new AtomicBoolean();
     /** Set once its relay started: only then does a spent quota close it (before, its reply says so). */
     private volatile boolean relaying;
+    /** Its lease per subject, in the subjects' order, when taken from spares; null: {@link #lease} in all. */
+    private volatile String[] spareLeases;
+    /** The store that holds its leases for sure (it said so), null until then: only such leases are reused. */
+    private volatile FleetStore heldIn;
 
     TunnelLimits(Limiter limiter, List<SubjectState> subjects, String lease, Channel client) {
         this.limiter = limiter;
@@ -94,6 +98,35 @@ public final class TunnelLimits {
     /** The lease's name in the shared store: this server's id and a number. */
     String lease() {
         return lease;
+    }
+
+    /** Its lease's name in {@code subject}'s set in the shared store. */
+    String leaseIn(SubjectState subject) {
+        String[] leases = spareLeases;
+        if (leases != null) {
+            int index = subjects.indexOf(subject);
+            // NO_LEASE: the subject bounded no tunnels when admitted (a reload may have added one since)
+            if (index >= 0 && leases[index] != null && !leases[index].equals(SubjectState.NO_LEASE)) {
+                return leases[index];
+            }
+        }
+        return lease;
+    }
+
+    /** Admitted with spares: {@code leases} per subject (null for a subject that took none), held in {@code store}. */
+    void admittedWithSpares(String[] leases, FleetStore store) {
+        this.spareLeases = leases;
+        this.heldIn = store;
+    }
+
+    /** The store said it holds the tunnel's leases. */
+    void leasesHeldIn(FleetStore store) {
+        this.heldIn = store;
+    }
+
+    /** The store known to hold its leases, or null (not asked, not answered, or a failed call). */
+    FleetStore heldIn() {
+        return heldIn;
     }
 
     Channel client() {

@@ -4,10 +4,16 @@
 -- KEYS, three per subject of each tunnel in turn: its leases (a sorted set: lease -> expiry, ms),
 --   its rate bucket (the time it is empty again, ms), its quota total for the period.
 -- ARGV: lease TTL (ms), tunnel count, then per tunnel: its lease name, its subject count, then
---   four per subject: most tunnels (0: none), connections per second (0: none), burst, quota
---   bytes (0: none).
--- Returns one string per tunnel: 'ok' when admitted, else 'SUBJECT REASON' (the refusing
---   subject's 1-based index among the tunnel's, and tunnels, rate or quota).
+--   five per subject: most tunnels (0: none), connections per second (0: none), burst, quota
+--   bytes (0: none), spares wanted (0: none).
+-- Returns one string per tunnel: 'ok' when admitted, followed by the spares granted per subject
+--   when any was wanted ('ok 16 0'); else 'SUBJECT REASON' (the refusing subject's 1-based index
+--   among the tunnel's, and tunnels, rate or quota).
+-- Spares: an admitted tunnel's server may ask for more slots and tokens of a subject at once (a
+--   lease each, named LEASE.1, LEASE.2, ..., and a token each), to admit its next tunnels without
+--   a call. Granted only while the fleet stays at or below half of the subject's tunnels, keeps
+--   at least half its burst of tokens and has reserved at most half its quota, so that near a
+--   limit every tunnel is checked here again.
 -- Each key is read once per run and its expiry and bucket written once at the end: the tunnels
 -- of a batch mostly share their subjects, and each call into Redis is most of a script's cost.
 local time = redis.call('TIME')
@@ -46,7 +52,7 @@ end
 local function admit(lease, count, arg, key)
   local nextEmptyAt = {}
   for i = 1, count do
-    local a, k = arg + (i - 1) * 4, key + (i - 1) * 3
+    local a, k = arg + (i - 1) * 5, key + (i - 1) * 3
     local maxTunnels, perSecond = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
     local burst, quotaBytes = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
     if quotaBytes > 0 and quotaOf(KEYS[k + 2]) >= quotaBytes then
@@ -72,16 +78,44 @@ local function admit(lease, count, arg, key)
       nextEmptyAt[i] = base + interval
     end
   end
+  local granted, anyWanted = {}, false
   for i = 1, count do
-    local a, k = arg + (i - 1) * 4, key + (i - 1) * 3
-    if tonumber(ARGV[a]) > 0 then
+    local a, k = arg + (i - 1) * 5, key + (i - 1) * 3
+    local maxTunnels, perSecond = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+    local spares = tonumber(ARGV[a + 4])
+    anyWanted = anyWanted or spares > 0
+    local quotaBytes = tonumber(ARGV[a + 3])
+    if quotaBytes > 0 and quotaOf(KEYS[k + 2]) > quotaBytes / 2 then
+      -- past half the quota: tunnels are checked one by one again, so that a spent quota refuses them
+      spares = 0
+    end
+    if maxTunnels > 0 then
       held[KEYS[k]] = held[KEYS[k]] + redis.call('ZADD', KEYS[k], now + ttl, lease)
       leaseKeys[KEYS[k]] = true
+      spares = math.min(spares, math.floor(maxTunnels / 2) - held[KEYS[k]])
     end
     if nextEmptyAt[i] then
-      emptyAt[KEYS[k + 1]] = nextEmptyAt[i]
-      burstMsOf[KEYS[k + 1]] = tonumber(ARGV[a + 2]) * 1000 / tonumber(ARGV[a + 1])
+      local interval = 1000 / perSecond
+      local burst = tonumber(ARGV[a + 2])
+      spares = math.min(spares, math.floor((burst / 2 * interval - (nextEmptyAt[i] - now)) / interval))
     end
+    spares = math.max(spares, 0)
+    if maxTunnels > 0 and spares > 0 then
+      local members = {}
+      for j = 1, spares do
+        members[2 * j - 1] = now + ttl
+        members[2 * j] = lease .. '.' .. j
+      end
+      held[KEYS[k]] = held[KEYS[k]] + redis.call('ZADD', KEYS[k], unpack(members))
+    end
+    if nextEmptyAt[i] then
+      emptyAt[KEYS[k + 1]] = nextEmptyAt[i] + spares * 1000 / perSecond
+      burstMsOf[KEYS[k + 1]] = tonumber(ARGV[a + 2]) * 1000 / perSecond
+    end
+    granted[i] = spares
+  end
+  if anyWanted then
+    return 'ok ' .. table.concat(granted, ' ')
   end
   return 'ok'
 end
@@ -91,7 +125,7 @@ local arg, key = 3, 1
 for t = 1, tonumber(ARGV[2]) do
   local lease, count = ARGV[arg], tonumber(ARGV[arg + 1])
   answers[t] = admit(lease, count, arg + 2, key)
-  arg = arg + 2 + count * 4
+  arg = arg + 2 + count * 5
   key = key + count * 3
 end
 for leases in pairs(leaseKeys) do

@@ -198,6 +198,51 @@ class FleetLimitsEndToEndTest {
                 .as("leases held: the five open tunnels', none for the client that left").isEqualTo(5);
     }
 
+    @Test
+    void sparesAdmitWithoutACallAndNeverPastTheLimit() throws Exception {
+        // 40: each server asks for 10 spares, granted while the fleet holds at most 20
+        startFleet(tunnels(40), StoreFailureMode.CLOSED);
+        for (int i = 0; i < 40; i++) {
+            assertThat(connect(i % 2, echo.address())).as("tunnel %d, on server %d", i, i % 2).isZero();
+        }
+        long withSpares = fleet.get(0).server().limiter().admittedWithSpares()
+                + fleet.get(1).server().limiter().admittedWithSpares();
+        assertThat(withSpares).as("tunnels admitted with spares (10 and 8 were granted)").isEqualTo(18);
+        for (int server = 0; server < 3; server++) {
+            assertThat(connect(server, echo.address())).as("the 41st, on server %d", server).isEqualTo(0x02);
+        }
+        String aliceLeases = ClusterSettings.DEFAULT_KEY_PREFIX + "tunnels:user:alice";
+        assertThat(redis.integerReply("ZCARD", aliceLeases)).as("a lease per open tunnel, no spare left").isEqualTo(40);
+
+        // near the limit, a closed tunnel's lease goes back to the fleet at the next tick
+        held.get(0).close();
+        Awaitility.await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+                .until(() -> connect(1, echo.address()) == 0);
+    }
+
+    @Test
+    void sparesNoTunnelTakesGoBackAfterASecond() throws Exception {
+        startFleet(tunnels(1000), StoreFailureMode.CLOSED);
+        dev.ferryproxy.limits.Limiter limiter = fleet.get(0).server().limiter();
+        assertThat(connect(0, echo.address())).isZero();
+        String aliceLeases = ClusterSettings.DEFAULT_KEY_PREFIX + "tunnels:user:alice";
+        assertThat(redis.integerReply("ZCARD", aliceLeases)).as("the tunnel's lease and 16 spares").isEqualTo(17);
+        for (int i = 0; i < 5; i++) {
+            assertThat(connect(0, echo.address())).isZero();
+        }
+        assertThat(limiter.admittedWithSpares()).as("five tunnels, no call").isEqualTo(5);
+        Socks5Login.assertEchoes(last(), "admitted with a spare".getBytes(UTF_8));
+        held.get(1).close();
+        Awaitility.await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+                .until(() -> redis.integerReply("ZCARD", aliceLeases) == 5);
+        // the five open tunnels' leases are renewed under the names they took (the TTL is 2 s): every
+        // lease expires later than any taken before now could without a renewal, and none was added
+        long renewedAfter = System.currentTimeMillis() + 2_000;
+        Awaitility.await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
+                .until(() -> redis.lowestScore(aliceLeases) > renewedAfter);
+        assertThat(redis.integerReply("ZCARD", aliceLeases)).isEqualTo(5);
+    }
+
     /** A CONNECT as alice through server 0, answered on another thread; completes with the reply code. */
     private CompletableFuture<Integer> connectLater() throws IOException {
         RawSocksClient client = RawSocksClient.connect(fleet.get(0).address());

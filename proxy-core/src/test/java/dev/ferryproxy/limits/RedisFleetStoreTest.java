@@ -131,6 +131,47 @@ class RedisFleetStoreTest {
         assertThat(pending).failsWithin(Duration.ofSeconds(5));
     }
 
+    @Test
+    void sparesAreGrantedOnlyWhileTheFleetStaysWithinHalfTheLimit() throws Exception {
+        Subject frank = Subject.user("frank", new Limit(40, 0, 0, 0, 0, null));
+        assertThat(answer(store.acquire("a", List.of(frank), nullWindows(1), List.of(16))))
+                .as("1 lease held, 19 more up to half of 40").isEqualTo(new Admission(true, -1, null, List.of(16)));
+        assertThat(answer(store.acquire("b", List.of(frank), nullWindows(1), List.of(16))))
+                .as("18 held, 2 more to half").isEqualTo(new Admission(true, -1, null, List.of(2)));
+        assertThat(answer(store.acquire("c", List.of(frank), nullWindows(1), List.of(16))))
+                .as("past half: the tunnel, no spares").isEqualTo(Admission.ADMITTED);
+        assertThat(redis.integerReply("ZCARD", leasesOf(frank))).as("each spare is a lease").isEqualTo(21);
+        assertThat(redis.integerReply("ZRANK", leasesOf(frank), "a.16")).as("named after the tunnel's").isNotNegative();
+    }
+
+    @Test
+    void noSparesOnceHalfTheQuotaIsReserved() throws Exception {
+        Quota quota = new Quota(1000, Quota.Period.DAY, java.time.LocalTime.MIDNIGHT);
+        Subject heidi = Subject.user("heidi", new Limit(1000, 0, 0, 0, 0, quota));
+        List<Quota.Window> window = List.of(quota.windowAt(java.time.Instant.now()));
+        assertThat(answer(store.acquire("a", List.of(heidi), window, List.of(16))))
+                .isEqualTo(new Admission(true, -1, null, List.of(16)));
+        CompletableFuture<FleetStore.Reservation> reserved = store.reserve(heidi, window.get(0), 600).toCompletableFuture();
+        store.flush();
+        assertThat(reserved.get(10, TimeUnit.SECONDS).granted()).isEqualTo(600);
+        assertThat(answer(store.acquire("b", List.of(heidi), window, List.of(16))))
+                .as("past half the quota: each tunnel checked again").isEqualTo(Admission.ADMITTED);
+    }
+
+    @Test
+    void spareTokensLeaveHalfTheBurstInTheBucket() throws Exception {
+        // 1 a second (the test's calls take far less), a burst of 10: a tunnel's token and 4 spares leave 5
+        Subject grace = Subject.user("grace", new Limit(0, 1, 10, 0, 0, null));
+        assertThat(answer(store.acquire("a", List.of(grace), nullWindows(1), List.of(16))))
+                .isEqualTo(new Admission(true, -1, null, List.of(4)));
+        for (int i = 0; i < 5; i++) {
+            assertThat(answer(store.acquire("more-" + i, List.of(grace), nullWindows(1))))
+                    .as("tunnel %s of the burst's rest", i).isEqualTo(Admission.ADMITTED);
+        }
+        assertThat(answer(store.acquire("over", List.of(grace), nullWindows(1))))
+                .as("the spares' tokens were taken from the bucket").isEqualTo(new Admission(false, 0, LimitRefusal.RATE));
+    }
+
     /** The subject's sorted set of leases, as docs/limits.md names it. */
     private String leasesOf(Subject subject) {
         return prefix + "tunnels:" + subject.key();

@@ -136,6 +136,15 @@ public final class RedisServer implements AutoCloseable {
         cli("CLIENT", "UNPAUSE");
     }
 
+    /**
+     * The lowest score in the sorted set {@code key} (ZRANGE key 0 0 WITHSCORES), as a whole
+     * number; -1 when the set is empty. For leases, whose score is when they expire (ms).
+     */
+    public long lowestScore(String key) throws IOException, InterruptedException {
+        String[] lines = cli("ZRANGE", key, "0", "0", "WITHSCORES").split("\n");
+        return lines.length < 2 ? -1 : (long) Double.parseDouble(lines[1].strip());
+    }
+
     /** Zeroes the counts {@link #commandCalls} reads (CONFIG RESETSTAT). */
     public void resetStatistics() throws IOException, InterruptedException {
         cli("CONFIG", "RESETSTAT");
