@@ -80,6 +80,14 @@ public interface FleetStore extends AutoCloseable {
             List<Integer> spares);
 
     /**
+     * A top-up: spares for no tunnel. Like {@link #acquire(String, List, List, List)}, but the lease
+     * named {@code lease} and its token are taken only when every subject grants spares (then they
+     * are one spare more); otherwise nothing is taken and every count in the answer is 0.
+     */
+    CompletionStage<Admission> takeSpares(String lease, List<Subject> subjects, List<Quota.Window> windows,
+            List<Integer> spares);
+
+    /**
      * Gives leases back, by {@link Subject#key()} (best effort: a lease not given back expires
      * with its TTL).
      */

@@ -257,6 +257,7 @@ public final class Limiter implements AutoCloseable {
         boolean fromSpares = fleet != null && settings != null && admitWithSpares(tunnel, fleet, now);
         if (fromSpares) {
             sparesTaken.increment();
+            topUpIfLow(taken, now, channel);
         }
         taken.forEach(state -> state.open.add(tunnel));
         channel.closeFuture().addListener(closed -> tunnel.release());
@@ -306,6 +307,51 @@ public final class Limiter implements AutoCloseable {
             tunnel.admittedWithSpares(leases, fleet);
         }
         return any;
+    }
+
+    /**
+     * Asks the store for the next spares of each of {@code states} that is running low, before a
+     * tunnel finds none and has to wait.
+     */
+    private void topUpIfLow(List<SubjectState> states, long now, Channel channel) {
+        for (SubjectState state : states) {
+            if (state.limit.limitsAdmission() && state.sparesLow(now)) {
+                int wanted = state.sparesToAsk();
+                if (wanted > 0) {
+                    limitsThread.submit(() -> topUp(state, wanted), channel.eventLoop());
+                }
+            }
+        }
+    }
+
+    /**
+     * On the limits thread: takes {@code wanted} spares of one subject, with a lease and token of
+     * their own that become spares too (a tunnel yet to come).
+     */
+    private void topUp(SubjectState state, int wanted) {
+        FleetStore fleet = store;
+        if (fleet == null) {
+            state.askingForSpares.set(false);
+            return;
+        }
+        String lease = serverId + ":" + leaseNumbers.incrementAndGet();
+        Subject subject = new Subject(state.key, state.user, state.limit);
+        CompletableFuture<FleetStore.Admission> answer;
+        try {
+            answer = fleet.takeSpares(lease, List.of(subject), java.util.Collections.singletonList(state.window()),
+                    List.of(wanted)).toCompletableFuture();
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        answer.whenComplete((admission, failure) -> {
+            boolean taken = failure == null && admission.admitted() && admission.sparesOf(0) > 0;
+            state.sparesGranted(lease, taken ? admission.sparesOf(0) : 0, taken, System.nanoTime());
+            if (taken) {
+                withSpares.add(state);
+            } else if (failure != null) {
+                storeFailed("taking spare leases", failure);
+            }
+        });
     }
 
     /**
@@ -528,7 +574,7 @@ public final class Limiter implements AutoCloseable {
             // its leases become spares, for the next tunnels here (or given back at the next tick)
             for (SubjectState state : tunnel.subjects()) {
                 if (state.limit.tunnels() > 0) {
-                    state.spareLeases.add(tunnel.leaseIn(state));
+                    state.addSpareLease(tunnel.leaseIn(state));
                     withSpares.add(state);
                 }
             }
@@ -569,14 +615,14 @@ public final class Limiter implements AutoCloseable {
         long now = System.nanoTime();
         for (SubjectState state : withSpares) {
             boolean wanted = state.roomy && state.limit.tunnels() > 0 && now - state.lastSpareUse < SPARE_IDLE_NANOS;
-            int excess = state.spareLeases.size() - (wanted ? MOST_SPARES_KEPT : 0);
+            int excess = state.spareLeaseCount() - (wanted ? MOST_SPARES_KEPT : 0);
             String lease;
-            for (int i = 0; i < excess && (lease = state.spareLeases.pollLast()) != null; i++) {
+            for (int i = 0; i < excess && (lease = state.pollSpareToGiveBack()) != null; i++) {
                 leases.computeIfAbsent(state.key, key -> new ArrayList<>()).add(lease);
             }
-            if (state.spareLeases.isEmpty()) {
+            if (!state.hasSpareLeases()) {
                 withSpares.remove(state);
-                if (!state.spareLeases.isEmpty()) {
+                if (state.hasSpareLeases()) {
                     // a tunnel closed meanwhile and left one
                     withSpares.add(state);
                 }
@@ -588,10 +634,10 @@ public final class Limiter implements AutoCloseable {
     private void renewLeases() {
         Map<String, Set<String>> leases = new HashMap<>();
         for (SubjectState state : states.values()) {
-            if (state.limit.tunnels() > 0 && (!state.open.isEmpty() || !state.spareLeases.isEmpty())) {
+            if (state.limit.tunnels() > 0 && (!state.open.isEmpty() || state.hasSpareLeases())) {
                 Set<String> names = ConcurrentHashMap.newKeySet();
                 state.open.forEach(tunnel -> names.add(tunnel.leaseIn(state)));
-                names.addAll(state.spareLeases);
+                names.addAll(state.spareLeaseNames());
                 leases.put(state.key, names);
             }
         }
@@ -655,7 +701,7 @@ public final class Limiter implements AutoCloseable {
     private void forgetIdleAddresses() {
         long now = System.nanoTime();
         states.values().removeIf(state -> state.key.startsWith("addr:") && state.tunnels.get() == 0
-                && state.open.isEmpty() && state.spareLeases.isEmpty() && now - state.lastActivity > IDLE_ADDRESS_NANOS);
+                && state.open.isEmpty() && !state.hasSpareLeases() && now - state.lastActivity > IDLE_ADDRESS_NANOS);
     }
 
     private void storeFailed(String doing, Throwable failure) {

@@ -93,7 +93,7 @@ public final class RedisFleetStore implements FleetStore {
 
     /** A tunnel's acquire held for the next batch, and where its answer goes. */
     private record PendingAcquire(String lease, List<Subject> subjects, List<Quota.Window> windows,
-            List<Integer> spares, CompletableFuture<Admission> answer) {
+            List<Integer> spares, boolean sparesOnly, CompletableFuture<Admission> answer) {
     }
 
     public RedisFleetStore(ClusterSettings settings) {
@@ -193,10 +193,21 @@ public final class RedisFleetStore implements FleetStore {
     @Override
     public CompletionStage<Admission> acquire(String lease, List<Subject> subjects, List<Quota.Window> windows,
             List<Integer> spares) {
+        return queueAcquire(lease, subjects, windows, spares, false);
+    }
+
+    @Override
+    public CompletionStage<Admission> takeSpares(String lease, List<Subject> subjects, List<Quota.Window> windows,
+            List<Integer> spares) {
+        return queueAcquire(lease, subjects, windows, spares, true);
+    }
+
+    private CompletionStage<Admission> queueAcquire(String lease, List<Subject> subjects, List<Quota.Window> windows,
+            List<Integer> spares, boolean sparesOnly) {
         if (connection == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("not connected to " + settings.redis() + " yet"));
         }
-        PendingAcquire pending = new PendingAcquire(lease, subjects, windows, spares, new CompletableFuture<>());
+        PendingAcquire pending = new PendingAcquire(lease, subjects, windows, spares, sparesOnly, new CompletableFuture<>());
         pendingAcquires.add(pending);
         if (pendingAcquires.size() >= MOST_ACQUIRES_PER_CALL) {
             sendAcquires();
@@ -221,7 +232,8 @@ public final class RedisFleetStore implements FleetStore {
         args.add(Integer.toString(batch.size()));
         for (PendingAcquire pending : batch) {
             args.add(pending.lease());
-            args.add(Integer.toString(pending.subjects().size()));
+            // negative: spares only (acquire.lua)
+            args.add(Integer.toString(pending.sparesOnly() ? -pending.subjects().size() : pending.subjects().size()));
             for (int i = 0; i < pending.subjects().size(); i++) {
                 Subject subject = pending.subjects().get(i);
                 Limit limit = subject.limit();

@@ -64,7 +64,7 @@ final class SubjectState {
     volatile long lastActivity = System.nanoTime();
 
     /** Spares asked of the store with one tunnel, at most. */
-    static final int MOST_SPARES_PER_CALL = 16;
+    static final int MOST_SPARES_PER_CALL = 64;
     /** Fewer than this are not worth asking for: the limit is small, and exact admission matters more. */
     static final int FEWEST_SPARES = 4;
     /** How long spare tokens stay good: a server cannot save them up into a burst later. */
@@ -77,7 +77,9 @@ final class SubjectState {
      * spares or left by tunnels that closed. A tunnel admitted here takes one instead of a call to
      * the store; the limits thread gives back those not wanted (docs/limits.md, Spares).
      */
-    final Deque<String> spareLeases = new ConcurrentLinkedDeque<>();
+    private final Deque<String> spareLeases = new ConcurrentLinkedDeque<>();
+    /** How many {@link #spareLeases} holds, without walking it (it may lag a concurrent change by one). */
+    private final AtomicInteger spareLeaseCount = new AtomicInteger();
     /** Connection tokens the store granted with spares, good until {@link #spareTokensExpireAt}. */
     private final AtomicInteger spareTokens = new AtomicInteger();
     private volatile long spareTokensExpireAt;
@@ -119,6 +121,12 @@ final class SubjectState {
      * small limits, none while another call asks.
      */
     int sparesToAsk() {
+        int wanted = sparesWanted();
+        return wanted > 0 && askingForSpares.compareAndSet(false, true) ? wanted : 0;
+    }
+
+    /** How many spares one call asks for: 0 for none (small limits, or nothing to count them in). */
+    private int sparesWanted() {
         Limit current = limit;
         if (current.tunnels() == 0 && current.connectionsPerSecond() == 0) {
             // nothing to count a spare in: a quota alone is checked by the store per tunnel
@@ -131,7 +139,7 @@ final class SubjectState {
         if (current.connectionsPerSecond() > 0) {
             wanted = Math.min(wanted, current.connectionBurst() / 4);
         }
-        return wanted >= FEWEST_SPARES && askingForSpares.compareAndSet(false, true) ? wanted : 0;
+        return wanted >= FEWEST_SPARES ? wanted : 0;
     }
 
     /**
@@ -139,19 +147,32 @@ final class SubjectState {
      * {@code granted} leases named {@code lease.1} and on, and as many tokens.
      */
     void sparesGranted(String lease, int granted, long nowNanos) {
+        sparesGranted(lease, granted, false, nowNanos);
+    }
+
+    /**
+     * {@link #sparesGranted(String, int, long)}; with {@code leaseToo}, {@code lease} itself (and its
+     * token) is a spare as well: a top-up taken for no tunnel.
+     */
+    void sparesGranted(String lease, int granted, boolean leaseToo, long nowNanos) {
         Limit current = limit;
         roomy = granted > 0;
-        if (granted > 0) {
+        int tokens = granted + (leaseToo ? 1 : 0);
+        if (tokens > 0) {
             lastSpareUse = nowNanos;
         }
-        if (granted > 0 && current.tunnels() > 0) {
+        if (current.tunnels() > 0) {
+            if (leaseToo) {
+                addSpareLease(lease);
+            }
             for (int i = 1; i <= granted; i++) {
-                spareLeases.add(lease + "." + i);
+                addSpareLease(lease + "." + i);
             }
         }
-        if (granted > 0 && current.connectionsPerSecond() > 0) {
+        if (tokens > 0 && current.connectionsPerSecond() > 0) {
+            // what is left of the last grant lapses with this one's life, not a second later
             spareTokensExpireAt = nowNanos + SPARE_TOKEN_LIFE_NANOS;
-            spareTokens.set(granted);
+            spareTokens.addAndGet(tokens);
         }
         askingForSpares.set(false);
     }
@@ -174,6 +195,9 @@ final class SubjectState {
         String lease = NO_LEASE;
         if (current.tunnels() > 0) {
             lease = spareLeases.poll();
+            if (lease != null) {
+                spareLeaseCount.decrementAndGet();
+            }
             if (lease == null) {
                 if (needsToken) {
                     spareTokens.incrementAndGet();
@@ -189,6 +213,7 @@ final class SubjectState {
     void putBackSpare(String lease) {
         if (!lease.equals(NO_LEASE)) {
             spareLeases.addFirst(lease);
+            spareLeaseCount.incrementAndGet();
         }
         if (limit.connectionsPerSecond() > 0) {
             spareTokens.incrementAndGet();
@@ -209,9 +234,52 @@ final class SubjectState {
         return true;
     }
 
+    /** Keeps a lease this server holds in the store for a later tunnel. */
+    void addSpareLease(String lease) {
+        spareLeases.add(lease);
+        spareLeaseCount.incrementAndGet();
+    }
+
+    /** Takes the newest spare lease, to give it back to the store; null when there is none. */
+    String pollSpareToGiveBack() {
+        String lease = spareLeases.pollLast();
+        if (lease != null) {
+            spareLeaseCount.decrementAndGet();
+        }
+        return lease;
+    }
+
+    int spareLeaseCount() {
+        return spareLeaseCount.get();
+    }
+
+    boolean hasSpareLeases() {
+        return !spareLeases.isEmpty();
+    }
+
+    /** The spare leases' names now, for a renewal. */
+    java.util.Collection<String> spareLeaseNames() {
+        return java.util.Collections.unmodifiableCollection(spareLeases);
+    }
+
+    /**
+     * Whether this server's spares of the subject are running low, so that the next should be asked
+     * for before a tunnel finds none (a quarter of a call's worth left).
+     */
+    boolean sparesLow(long nowNanos) {
+        Limit current = limit;
+        int low = Math.max(1, sparesWanted() / 4);
+        if (current.connectionsPerSecond() > 0
+                && (spareTokens.get() < low || nowNanos - spareTokensExpireAt > -SPARE_TOKEN_LIFE_NANOS / 4)) {
+            return true;
+        }
+        return current.tunnels() > 0 && spareLeaseCount.get() < low;
+    }
+
     /** Forgets the spares (the store they were granted in was replaced). */
     void dropSpares() {
         spareLeases.clear();
+        spareLeaseCount.set(0);
         spareTokens.set(0);
         roomy = false;
     }

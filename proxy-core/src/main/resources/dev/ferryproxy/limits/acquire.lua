@@ -3,7 +3,8 @@
 -- burst of new tunnels costs Redis one script run, not one each.
 -- KEYS, three per subject of each tunnel in turn: its leases (a sorted set: lease -> expiry, ms),
 --   its rate bucket (the time it is empty again, ms), its quota total for the period.
--- ARGV: lease TTL (ms), tunnel count, then per tunnel: its lease name, its subject count, then
+-- ARGV: lease TTL (ms), tunnel count, then per tunnel: its lease name, its subject count (negative
+--   for a top-up: spares for no tunnel, its own lease and token taken only with them), then
 --   five per subject: most tunnels (0: none), connections per second (0: none), burst, quota
 --   bytes (0: none), spares wanted (0: none).
 -- Returns one string per tunnel: 'ok' when admitted, followed by the spares granted per subject
@@ -49,7 +50,7 @@ local function quotaOf(key)
 end
 
 -- The tunnel whose subjects' limits start at ARGV[arg] and keys at KEYS[key].
-local function admit(lease, count, arg, key)
+local function admit(lease, count, sparesOnly, arg, key)
   local nextEmptyAt = {}
   for i = 1, count do
     local a, k = arg + (i - 1) * 5, key + (i - 1) * 3
@@ -78,7 +79,8 @@ local function admit(lease, count, arg, key)
       nextEmptyAt[i] = base + interval
     end
   end
-  local granted, anyWanted = {}, false
+  -- the spares each subject grants, before anything is written
+  local granted, anyWanted, allGrant = {}, false, true
   for i = 1, count do
     local a, k = arg + (i - 1) * 5, key + (i - 1) * 3
     local maxTunnels, perSecond = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
@@ -90,29 +92,40 @@ local function admit(lease, count, arg, key)
       spares = 0
     end
     if maxTunnels > 0 then
-      held[KEYS[k]] = held[KEYS[k]] + redis.call('ZADD', KEYS[k], now + ttl, lease)
-      leaseKeys[KEYS[k]] = true
-      spares = math.min(spares, math.floor(maxTunnels / 2) - held[KEYS[k]])
+      spares = math.min(spares, math.floor(maxTunnels / 2) - (held[KEYS[k]] + 1))
     end
     if nextEmptyAt[i] then
       local interval = 1000 / perSecond
       local burst = tonumber(ARGV[a + 2])
       spares = math.min(spares, math.floor((burst / 2 * interval - (nextEmptyAt[i] - now)) / interval))
     end
-    spares = math.max(spares, 0)
-    if maxTunnels > 0 and spares > 0 then
-      local members = {}
+    granted[i] = math.max(spares, 0)
+    allGrant = allGrant and granted[i] > 0
+  end
+  if sparesOnly and not allGrant then
+    -- a top-up for no tunnel takes nothing unless every subject grants spares
+    for i = 1, count do
+      granted[i] = 0
+    end
+    return 'ok ' .. table.concat(granted, ' ')
+  end
+  for i = 1, count do
+    local a, k = arg + (i - 1) * 5, key + (i - 1) * 3
+    local maxTunnels, perSecond = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+    local spares = granted[i]
+    if maxTunnels > 0 then
+      local members = {now + ttl, lease}
       for j = 1, spares do
-        members[2 * j - 1] = now + ttl
-        members[2 * j] = lease .. '.' .. j
+        members[2 * j + 1] = now + ttl
+        members[2 * j + 2] = lease .. '.' .. j
       end
       held[KEYS[k]] = held[KEYS[k]] + redis.call('ZADD', KEYS[k], unpack(members))
+      leaseKeys[KEYS[k]] = true
     end
     if nextEmptyAt[i] then
       emptyAt[KEYS[k + 1]] = nextEmptyAt[i] + spares * 1000 / perSecond
       burstMsOf[KEYS[k + 1]] = tonumber(ARGV[a + 2]) * 1000 / perSecond
     end
-    granted[i] = spares
   end
   if anyWanted then
     return 'ok ' .. table.concat(granted, ' ')
@@ -124,7 +137,9 @@ local answers = {}
 local arg, key = 3, 1
 for t = 1, tonumber(ARGV[2]) do
   local lease, count = ARGV[arg], tonumber(ARGV[arg + 1])
-  answers[t] = admit(lease, count, arg + 2, key)
+  local sparesOnly = count < 0
+  count = math.abs(count)
+  answers[t] = admit(lease, count, sparesOnly, arg + 2, key)
   arg = arg + 2 + count * 5
   key = key + count * 3
 end

@@ -207,7 +207,9 @@ class FleetLimitsEndToEndTest {
         }
         long withSpares = fleet.get(0).server().limiter().admittedWithSpares()
                 + fleet.get(1).server().limiter().admittedWithSpares();
-        assertThat(withSpares).as("tunnels admitted with spares (10 and 8 were granted)").isEqualTo(18);
+        // 10 and 8 were granted; the last one of each may go back before it is taken, once a
+        // top-up found the fleet past half the limit
+        assertThat(withSpares).as("tunnels admitted with spares").isBetween(16L, 18L);
         for (int server = 0; server < 3; server++) {
             assertThat(connect(server, echo.address())).as("the 41st, on server %d", server).isEqualTo(0x02);
         }
@@ -226,7 +228,7 @@ class FleetLimitsEndToEndTest {
         dev.ferryproxy.limits.Limiter limiter = fleet.get(0).server().limiter();
         assertThat(connect(0, echo.address())).isZero();
         String aliceLeases = ClusterSettings.DEFAULT_KEY_PREFIX + "tunnels:user:alice";
-        assertThat(redis.integerReply("ZCARD", aliceLeases)).as("the tunnel's lease and 16 spares").isEqualTo(17);
+        assertThat(redis.integerReply("ZCARD", aliceLeases)).as("the tunnel's lease and 64 spares").isEqualTo(65);
         for (int i = 0; i < 5; i++) {
             assertThat(connect(0, echo.address())).isZero();
         }

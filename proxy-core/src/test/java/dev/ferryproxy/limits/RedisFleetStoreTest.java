@@ -145,6 +145,19 @@ class RedisFleetStoreTest {
     }
 
     @Test
+    void aTopUpTakesItsOwnLeaseOnlyWithSpares() throws Exception {
+        Subject ivan = Subject.user("ivan", new Limit(40, 0, 0, 0, 0, null));
+        assertThat(answer(store.takeSpares("up-1", List.of(ivan), nullWindows(1), List.of(10))))
+                .isEqualTo(new Admission(true, -1, null, List.of(10)));
+        assertThat(redis.integerReply("ZCARD", leasesOf(ivan))).as("its lease and 10 spares").isEqualTo(11);
+        assertThat(answer(store.acquire("tunnel", List.of(ivan), nullWindows(1), List.of(10))))
+                .isEqualTo(new Admission(true, -1, null, List.of(8)));
+        assertThat(answer(store.takeSpares("up-2", List.of(ivan), nullWindows(1), List.of(10))))
+                .as("at half of 40: no spares").isEqualTo(Admission.ADMITTED);
+        assertThat(redis.integerReply("ZCARD", leasesOf(ivan))).as("nor the top-up's own lease").isEqualTo(20);
+    }
+
+    @Test
     void noSparesOnceHalfTheQuotaIsReserved() throws Exception {
         Quota quota = new Quota(1000, Quota.Period.DAY, java.time.LocalTime.MIDNIGHT);
         Subject heidi = Subject.user("heidi", new Limit(1000, 0, 0, 0, 0, quota));
