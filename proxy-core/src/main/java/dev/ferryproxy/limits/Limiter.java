@@ -35,11 +35,13 @@ import java.util.function.Function;
  * tunnels relay to their subjects' bandwidth; closes a subject's tunnels when its quota is spent.
  *
  * <p>Locally everything is lock-free counters shared by the event loops. With a {@link FleetStore},
- * a tunnel is admitted only once the store also gave it a lease, asynchronously: the client waits
- * for its reply, the event loop does not. Every call to the store is made from the limits thread
- * ({@code ferry-limits}): the Redis client takes a lock to write, which an event loop must not. Relayed bytes are charged to the store in batches by the
- * limits thread ({@code ferry-limits}), never one round trip per read; the store's answer sets how
- * long the subject's tunnels on this server pause. See docs/limits.md for the guarantees.
+ * a tunnel is admitted only with a lease the store gave: one of this server's spares (taken in the
+ * store ahead, while the subject is far from its limits) at once, or else its own, asynchronously:
+ * the client waits for its reply, the event loop does not. Every call to the store is made from
+ * the limits thread ({@code ferry-limits}): the Redis client takes a lock to write, which an event
+ * loop must not. Relayed bytes are charged to the store in batches, never one round trip per
+ * read; the store's answer sets how long the subject's tunnels on this server pause. See
+ * docs/limits.md for the guarantees.
  */
 public final class Limiter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Limiter.class);

@@ -187,7 +187,7 @@ final class SubjectState {
             return null;
         }
         // a quota spent as far as this server knows refused the tunnel before (admit); one spent
-        // elsewhere since closes it at its first read (docs/limits.md, Spares)
+        // elsewhere since lets it relay what this server still holds reserved (docs/limits.md, Spares)
         boolean needsToken = current.connectionsPerSecond() > 0;
         if (needsToken && !takeSpareToken(nowNanos)) {
             return null;
