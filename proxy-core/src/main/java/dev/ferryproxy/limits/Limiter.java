@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -28,6 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Applies the configured limits to tunnels: admits a tunnel when each of its subjects has a slot,
@@ -286,7 +289,7 @@ public final class Limiter implements AutoCloseable {
      */
     private static boolean admitWithSpares(TunnelLimits tunnel, FleetStore fleet, long now) {
         List<SubjectState> subjects = tunnel.subjects();
-        String[] leases = new String[subjects.size()];
+        String[] taken = new String[subjects.size()];
         boolean any = false;
         for (int i = 0; i < subjects.size(); i++) {
             SubjectState state = subjects.get(i);
@@ -296,17 +299,21 @@ public final class Limiter implements AutoCloseable {
             String lease = state.takeSpare(now);
             if (lease == null) {
                 for (int j = 0; j < i; j++) {
-                    if (leases[j] != null) {
-                        subjects.get(j).putBackSpare(leases[j]);
+                    if (taken[j] != null) {
+                        subjects.get(j).putBackSpare(taken[j]);
                     }
                 }
                 return false;
             }
-            leases[i] = lease;
+            taken[i] = lease;
             any = true;
         }
         if (any) {
-            tunnel.admittedWithSpares(leases, fleet);
+            String[] held = new String[taken.length];
+            for (int i = 0; i < taken.length; i++) {
+                held[i] = SubjectState.NO_LEASE.equals(taken[i]) ? null : taken[i];
+            }
+            tunnel.leasesHeldIn(held, fleet);
         }
         return any;
     }
@@ -338,13 +345,8 @@ public final class Limiter implements AutoCloseable {
         }
         String lease = serverId + ":" + leaseNumbers.incrementAndGet();
         Subject subject = new Subject(state.key, state.user, state.limit);
-        CompletableFuture<FleetStore.Admission> answer;
-        try {
-            answer = fleet.takeSpares(lease, List.of(subject), java.util.Collections.singletonList(state.window()),
-                    List.of(wanted)).toCompletableFuture();
-        } catch (RuntimeException e) {
-            answer = CompletableFuture.failedFuture(e);
-        }
+        CompletableFuture<FleetStore.Admission> answer = call(() -> fleet.takeSpares(lease, List.of(subject),
+                Collections.singletonList(state.window()), List.of(wanted)));
         answer.whenComplete((admission, failure) -> {
             boolean taken = failure == null && admission.admitted() && admission.sparesOf(0) > 0;
             state.sparesGranted(lease, taken ? admission.sparesOf(0) : 0, taken, System.nanoTime());
@@ -385,6 +387,18 @@ public final class Limiter implements AutoCloseable {
         });
     }
 
+    /**
+     * Makes a call to the store; one that throws instead of answering is answered as a failed call
+     * (a batch that never completes would hold every later tunnel).
+     */
+    private static <T> CompletableFuture<T> call(Supplier<CompletionStage<T>> store) {
+        try {
+            return store.get().toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     /** Asks {@code fleet} to admit one tunnel and settles its promise with the answer. */
     private CompletableFuture<FleetStore.Admission> ask(FleetStore fleet, WaitingAdmission waiting) {
         TunnelLimits tunnel = waiting.tunnel();
@@ -404,14 +418,9 @@ public final class Limiter implements AutoCloseable {
             spares.add(wanted);
             askingForSpares |= wanted > 0;
         }
-        CompletableFuture<FleetStore.Admission> answer;
-        try {
-            answer = fleet.acquire(tunnel.lease(), subjects, waiting.windows(), askingForSpares ? spares : List.of())
-                    .toCompletableFuture();
-        } catch (RuntimeException e) {
-            // answered as a failed call: a batch that never completes would hold every later tunnel
-            answer = CompletableFuture.failedFuture(e);
-        }
+        List<Integer> asked = askingForSpares ? spares : List.of();
+        CompletableFuture<FleetStore.Admission> answer = call(() -> fleet.acquire(tunnel.lease(), subjects,
+                waiting.windows(), asked));
         return answer.whenComplete((admission, failure) -> {
             for (int i = 0; i < states.size(); i++) {
                 if (spares.get(i) > 0) {
@@ -437,7 +446,12 @@ public final class Limiter implements AutoCloseable {
                 countRefusal(refusing, admission.reason());
                 admitted.tryFailure(new LimitExceededException(admission.reason(), refusing.describe()));
             } else {
-                tunnel.leasesHeldIn(fleet);
+                // the script took the tunnel's lease in each subject that bounded tunnels as sent
+                String[] held = new String[subjects.size()];
+                for (int i = 0; i < held.length; i++) {
+                    held[i] = subjects.get(i).limit().tunnels() > 0 ? tunnel.lease() : null;
+                }
+                tunnel.leasesHeldIn(held, fleet);
                 admitted.trySuccess(tunnel);
             }
         });
@@ -572,11 +586,11 @@ public final class Limiter implements AutoCloseable {
         if (fleet == null || tunnel.subjects().stream().noneMatch(state -> state.limit.tunnels() > 0)) {
             return;
         }
-        if (tunnel.heldIn() == fleet) {
+        if (holdsEveryLease(tunnel, fleet)) {
             // its leases become spares, for the next tunnels here (or given back at the next tick)
             for (SubjectState state : tunnel.subjects()) {
                 if (state.limit.tunnels() > 0) {
-                    state.addSpareLease(tunnel.leaseIn(state));
+                    state.addSpareLease(tunnel.heldLeaseIn(state));
                     withSpares.add(state);
                 }
             }
@@ -585,6 +599,22 @@ public final class Limiter implements AutoCloseable {
         // given back at the limits thread's next tick (within 25 ms), with every other lease of
         // tunnels closed meanwhile: no wake-up and no command per tunnel
         closedLeases.add(tunnel);
+    }
+
+    /**
+     * Whether {@code fleet} said it holds a lease of {@code tunnel} in each subject that bounds
+     * tunnels now: only then may they be reused (a reload may have added a bound since).
+     */
+    private static boolean holdsEveryLease(TunnelLimits tunnel, FleetStore fleet) {
+        if (tunnel.heldIn() != fleet) {
+            return false;
+        }
+        for (SubjectState state : tunnel.subjects()) {
+            if (state.limit.tunnels() > 0 && tunnel.heldLeaseIn(state) == null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -253,8 +253,14 @@ public final class RedisFleetStore implements FleetStore {
                 CompletableFuture<Admission> answer = batch.get(i).answer();
                 if (failure != null) {
                     answer.completeExceptionally(failure);
-                } else {
+                    continue;
+                }
+                try {
                     answer.complete(admission((String) answers.get(i)));
+                } catch (RuntimeException e) {
+                    // an answer this version cannot read fails its own tunnel, not the rest of the batch
+                    answer.completeExceptionally(new IllegalStateException(
+                            "acquire.lua answered '" + answers.get(i) + "' for tunnel " + i, e));
                 }
             }
         });

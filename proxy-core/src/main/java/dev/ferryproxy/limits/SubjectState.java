@@ -3,6 +3,8 @@ package dev.ferryproxy.limits;
 import dev.ferryproxy.relay.ReadThrottle;
 
 import java.time.Instant;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -258,8 +260,8 @@ final class SubjectState {
     }
 
     /** The spare leases' names now, for a renewal. */
-    java.util.Collection<String> spareLeaseNames() {
-        return java.util.Collections.unmodifiableCollection(spareLeases);
+    Collection<String> spareLeaseNames() {
+        return Collections.unmodifiableCollection(spareLeases);
     }
 
     /**

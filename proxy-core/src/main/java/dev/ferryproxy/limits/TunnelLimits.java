@@ -23,9 +23,11 @@ public final class TunnelLimits {
     private final AtomicBoolean closingForQuota = new AtomicBoolean();
     /** Set once its relay started: only then does a spent quota close it (before, its reply says so). */
     private volatile boolean relaying;
-    /** Its lease per subject, in the subjects' order, when taken from spares; null: {@link #lease} in all. */
-    private volatile String[] spareLeases;
-    /** The store that holds its leases for sure (it said so), null until then: only such leases are reused. */
+    /**
+     * The leases the store said it holds for it, per subject in the subjects' order (null for a
+     * subject it holds none in), and that store; both null until then. Only such leases are reused.
+     */
+    private volatile String[] heldLeases;
     private volatile FleetStore heldIn;
 
     TunnelLimits(Limiter limiter, List<SubjectState> subjects, String lease, Channel client) {
@@ -100,27 +102,25 @@ public final class TunnelLimits {
         return lease;
     }
 
-    /** Its lease's name in {@code subject}'s set in the shared store. */
+    /**
+     * Its lease's name in {@code subject}'s set in the shared store: the one held there, else its
+     * own (which a renewal takes, as for a tunnel whose subject gained a tunnel bound in a reload).
+     */
     String leaseIn(SubjectState subject) {
-        String[] leases = spareLeases;
-        if (leases != null) {
-            int index = subjects.indexOf(subject);
-            // NO_LEASE: the subject bounded no tunnels when admitted (a reload may have added one since)
-            if (index >= 0 && leases[index] != null && !leases[index].equals(SubjectState.NO_LEASE)) {
-                return leases[index];
-            }
-        }
-        return lease;
+        String held = heldLeaseIn(subject);
+        return held != null ? held : lease;
     }
 
-    /** Admitted with spares: {@code leases} per subject (null for a subject that took none), held in {@code store}. */
-    void admittedWithSpares(String[] leases, FleetStore store) {
-        this.spareLeases = leases;
-        this.heldIn = store;
+    /** The lease the store holds for it in {@code subject}'s set, or null when none is known. */
+    String heldLeaseIn(SubjectState subject) {
+        String[] leases = heldLeases;
+        int index = leases == null ? -1 : subjects.indexOf(subject);
+        return index >= 0 ? leases[index] : null;
     }
 
-    /** The store said it holds the tunnel's leases. */
-    void leasesHeldIn(FleetStore store) {
+    /** The store said it holds {@code leases} for the tunnel, per subject (null entries: none). */
+    void leasesHeldIn(String[] leases, FleetStore store) {
+        this.heldLeases = leases;
         this.heldIn = store;
     }
 
